@@ -1,0 +1,89 @@
+/** Options of the local executor (the worker pool), their defaults and their validation. */
+
+import type { ResourceLimits } from 'node:worker_threads';
+import { InvalidArgumentError } from '@threadfetch/worker';
+
+/** Options of {@link ThreadExecutor}; a session passes its own `maxWorkers` and the like through. */
+export interface ExecutorOptions {
+  /** Worker threads in the pool. @default os.availableParallelism() */
+  readonly maxWorkers?: number;
+  /** Requests in flight per worker; more wait in the main-thread queue. @default 64 */
+  readonly concurrencyPerWorker?: number;
+  /** Requests that may wait in the queue beyond those in flight; past it a request fails with TF_ERR_QUEUE_FULL. @default Infinity */
+  readonly maxQueue?: number;
+  /** Milliseconds an idle worker above the minimum lives. @default 30000 */
+  readonly idleTimeout?: number;
+  /** Connections per origin in each worker's undici Agent. @default undefined (unlimited, undici's default) */
+  readonly connectionsPerOrigin?: number;
+  /** Milliseconds an idle keep-alive socket stays open in a worker. @default 4000 */
+  readonly keepAliveTimeout?: number;
+  /** Memory limits of each worker thread (Node's `resourceLimits`). @default undefined (Node's defaults) */
+  readonly resourceLimits?: ResourceLimits;
+}
+
+export interface ResolvedExecutorOptions {
+  readonly maxWorkers: number;
+  readonly concurrencyPerWorker: number;
+  readonly maxQueue: number;
+  readonly idleTimeout: number;
+  readonly connectionsPerOrigin: number | undefined;
+  readonly keepAliveTimeout: number;
+  readonly resourceLimits: ResourceLimits | undefined;
+}
+
+export const executorDefaults = Object.freeze({
+  concurrencyPerWorker: 64,
+  maxQueue: Number.POSITIVE_INFINITY,
+  idleTimeout: 30_000,
+  keepAliveTimeout: 4_000,
+});
+
+export const executorOptionNames: ReadonlySet<string> = new Set([
+  'maxWorkers',
+  'concurrencyPerWorker',
+  'maxQueue',
+  'idleTimeout',
+  'connectionsPerOrigin',
+  'keepAliveTimeout',
+  'resourceLimits',
+]);
+
+export function isPositiveInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+}
+
+function check(options: ExecutorOptions, name: keyof ExecutorOptions, ok: (v: unknown) => boolean, what: string): void {
+  const value = options[name];
+  if (value !== undefined && !ok(value)) {
+    throw new InvalidArgumentError(`options.${name} must be ${what}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  }
+}
+
+/** Validates and applies defaults; throws InvalidArgumentError naming the option. */
+export function resolveExecutorOptions(options: ExecutorOptions, cores: number): ResolvedExecutorOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('executor options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!executorOptionNames.has(key)) throw new InvalidArgumentError(`unknown executor option "${key}"; allowed: ${[...executorOptionNames].join(', ')}`);
+  }
+  check(options, 'maxWorkers', isPositiveInteger, 'a positive integer');
+  check(options, 'concurrencyPerWorker', isPositiveInteger, 'a positive integer');
+  check(
+    options,
+    'maxQueue',
+    (v) => v === Number.POSITIVE_INFINITY || (typeof v === 'number' && Number.isInteger(v) && v >= 0),
+    'a non-negative integer or Infinity',
+  );
+  check(options, 'idleTimeout', (v) => typeof v === 'number' && v >= 0, 'a non-negative number of milliseconds');
+  check(options, 'connectionsPerOrigin', isPositiveInteger, 'a positive integer');
+  check(options, 'keepAliveTimeout', (v) => typeof v === 'number' && v > 0, 'a positive number of milliseconds');
+  check(options, 'resourceLimits', (v) => typeof v === 'object' && v !== null, 'an object of worker resource limits');
+  return {
+    maxWorkers: options.maxWorkers ?? Math.max(1, cores),
+    concurrencyPerWorker: options.concurrencyPerWorker ?? executorDefaults.concurrencyPerWorker,
+    maxQueue: options.maxQueue ?? executorDefaults.maxQueue,
+    idleTimeout: options.idleTimeout ?? executorDefaults.idleTimeout,
+    connectionsPerOrigin: options.connectionsPerOrigin,
+    keepAliveTimeout: options.keepAliveTimeout ?? executorDefaults.keepAliveTimeout,
+    resourceLimits: options.resourceLimits,
+  };
+}

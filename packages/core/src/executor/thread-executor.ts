@@ -1,0 +1,194 @@
+/**
+ * The local executor: a Piscina pool of worker threads. Requests made in one synchronous run are sent
+ * as batches (one Piscina task per worker's share), results come back coalesced, and cancellation uses
+ * a BroadcastChannel, so a cancel never terminates a worker.
+ */
+import { availableParallelism } from 'node:os';
+import { debuglog } from 'node:util';
+import { BroadcastChannel } from 'node:worker_threads';
+import {
+  type BatchTask,
+  type CancelReason,
+  epochNow,
+  MessageType,
+  QueueFullError,
+  type ResultEnvelope,
+  type ResultsMessage,
+  SessionClosedError,
+  type WorkerBootData,
+  WorkerCrashedError,
+} from '@threadfetch/worker';
+import { Piscina } from 'piscina';
+import { type Executor, type Job, JobState } from './job.js';
+import { JobQueue } from './job-queue.js';
+import { type ExecutorOptions, type ResolvedExecutorOptions, resolveExecutorOptions } from './options.js';
+
+const log = debuglog('threadfetch');
+const workerEntry = import.meta.resolve('@threadfetch/worker/entry');
+let executors = 0;
+
+export class ThreadExecutor implements Executor {
+  /** The options in force, defaults applied. */
+  readonly options: ResolvedExecutorOptions;
+  readonly #pool: Piscina;
+  readonly #control: BroadcastChannel;
+  readonly #jobs = new Map<number, Job>();
+  readonly #queue = new JobQueue();
+  #outbox: Job[] = [];
+  #flushScheduled = false;
+  #inflight = 0;
+  #destroyed = false;
+
+  constructor(options: ExecutorOptions = {}) {
+    this.options = resolveExecutorOptions(options, availableParallelism());
+    const controlChannel = `threadfetch:${process.pid}:${++executors}:${Math.random().toString(36).slice(2)}`;
+    this.#control = new BroadcastChannel(controlChannel);
+    this.#control.unref();
+    const boot: WorkerBootData = {
+      controlChannel,
+      agent: { connectionsPerOrigin: this.options.connectionsPerOrigin, keepAliveTimeout: this.options.keepAliveTimeout },
+    };
+    this.#pool = new Piscina({
+      filename: workerEntry,
+      minThreads: this.options.maxWorkers,
+      maxThreads: this.options.maxWorkers,
+      concurrentTasksPerWorker: this.options.concurrencyPerWorker,
+      atomics: 'disabled',
+      idleTimeout: this.options.idleTimeout,
+      workerData: boot,
+      ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
+    });
+    this.#pool.on('message', (message: ResultsMessage) => this.#onResults(message));
+    this.#pool.on('error', (error: unknown) => log('pool error: %o', error));
+  }
+
+  /** Requests waiting on the main thread for a free slot. */
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  /** Requests sent to workers and not yet back. */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /** Worker threads alive now. */
+  get threads(): number {
+    return this.#pool.threads.length;
+  }
+
+  get #capacity(): number {
+    return this.options.maxWorkers * this.options.concurrencyPerWorker;
+  }
+
+  submit(job: Job): void {
+    if (this.#destroyed) {
+      job.finish(new SessionClosedError('the executor is shut down', { request: job.spec }));
+      return;
+    }
+    if (this.#inflight < this.#capacity) {
+      this.#send(job);
+      return;
+    }
+    if (this.#queue.size >= this.options.maxQueue) {
+      job.finish(new QueueFullError(`more than maxQueue (${this.options.maxQueue}) requests are waiting`, { request: job.spec }));
+      return;
+    }
+    job.state = JobState.queued;
+    this.#queue.push(job);
+  }
+
+  cancel(job: Job, reason: CancelReason): boolean {
+    if (job.state === JobState.finished) return false;
+    if (job.state === JobState.queued) {
+      this.#queue.remove(job);
+      job.state = JobState.finished;
+      return true;
+    }
+    if (this.#outbox.includes(job)) {
+      this.#outbox.splice(this.#outbox.indexOf(job), 1);
+      this.#jobs.delete(job.spec.id);
+      this.#inflight -= 1;
+      job.state = JobState.finished;
+      this.#pump();
+      return true;
+    }
+    this.#control.postMessage({ type: MessageType.cancel, ids: [job.spec.id], reason });
+    return true;
+  }
+
+  async destroy(): Promise<void> {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    for (const job of this.#queue.drain()) job.finish(new SessionClosedError('the executor shut down before the request was sent', { request: job.spec }));
+    await this.#pool.destroy();
+    this.#control.close();
+  }
+
+  #send(job: Job): void {
+    job.state = JobState.inflight;
+    this.#inflight += 1;
+    this.#jobs.set(job.spec.id, job);
+    this.#outbox.push(job);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  /** Sends what was submitted in this synchronous run, split evenly across the workers. */
+  #flush(): void {
+    this.#flushScheduled = false;
+    const outbox = this.#outbox;
+    if (outbox.length === 0) return;
+    this.#outbox = [];
+    const parts = Math.min(this.options.maxWorkers, outbox.length);
+    const size = Math.ceil(outbox.length / parts);
+    const now = epochNow();
+    for (let i = 0; i < outbox.length; i += size) {
+      const batch = outbox.slice(i, i + size);
+      for (const job of batch) job.sentAt = now;
+      const task: BatchTask = { specs: batch.map((job) => job.spec) };
+      this.#pool.run(task).then(
+        (result: ResultsMessage | null) => {
+          if (result) this.#onResults(result);
+        },
+        (error: unknown) => setImmediate(() => this.#onTaskFailed(batch, error)),
+      );
+    }
+  }
+
+  #onResults(message: ResultsMessage): void {
+    if (message?.type !== MessageType.results) return;
+    for (const envelope of message.results) this.#complete(envelope.id, envelope);
+    this.#pump();
+  }
+
+  /** The worker died with these requests on it: each still unfinished fails with WorkerCrashedError. */
+  #onTaskFailed(batch: Job[], error: unknown): void {
+    const cause = error instanceof Error ? error.message : String(error);
+    for (const job of batch) {
+      if (this.#jobs.has(job.spec.id)) {
+        this.#complete(job.spec.id, new WorkerCrashedError(`the worker thread running the request died: ${cause}`, { cause: error, request: job.spec }));
+      }
+    }
+    this.#pump();
+  }
+
+  #complete(id: number, result: ResultEnvelope | Error): void {
+    const job = this.#jobs.get(id);
+    if (!job) return;
+    this.#jobs.delete(id);
+    this.#inflight -= 1;
+    job.state = JobState.finished;
+    job.finish(result);
+  }
+
+  /** Moves waiting jobs into free slots. */
+  #pump(): void {
+    while (this.#inflight < this.#capacity && this.#queue.size > 0) {
+      const job = this.#queue.shift();
+      if (job) this.#send(job);
+    }
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * @threadfetch/core: HTTP requests, and the CPU-heavy work on their responses, on worker threads,
+ * returned to the main thread as futures.
+ */
+
+export type { BackgroundCallback, BackgroundResponse, CallbackContext, FollowUpRequest } from '@threadfetch/worker';
+export {
+  AbortedError,
+  CallbackError,
+  CallbacksModuleError,
+  type ErrorCode,
+  InvalidArgumentError,
+  NetworkError,
+  QueueFullError,
+  RemoteError,
+  type RequestRef,
+  ResultTimeoutError,
+  SessionClosedError,
+  ThreadfetchError,
+  TimeoutError,
+  UnknownCallbackError,
+  WorkerCrashedError,
+} from '@threadfetch/worker';
+export type { Executor, Job } from './executor/job.js';
+export { type ExecutorOptions, executorDefaults, type ResolvedExecutorOptions } from './executor/options.js';
+export { ThreadExecutor } from './executor/thread-executor.js';
+export { type AsCompletedOptions, asCompleted } from './future/as-completed.js';
+export { Future } from './future/future.js';
+export { ReturnWhen, type WaitOptions, type WaitResult, wait } from './future/wait.js';
+export { Response, type Timings } from './response/response.js';
+export type { AnyCallbacks, BackgroundName, CallbackNames, DataOf } from './session/callback-types.js';
+export { type CloseOptions, FuturesSession } from './session/futures-session.js';
+export type { SessionOptions } from './session/options.js';
+export { sessionDefaults } from './session/options.js';
+export type { RequestInit, RequestOptions } from './session/request-options.js';
+export type { HeadersInit, QueryInit } from './session/validate.js';

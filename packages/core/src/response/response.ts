@@ -1,0 +1,74 @@
+/** The response a future resolves with, on the main thread. Headers and text are decoded on demand. */
+import { STATUS_CODES } from 'node:http';
+import { type SuccessEnvelope, toHeaders } from '@threadfetch/worker';
+
+/** Where the time went, in milliseconds, phase by phase. */
+export interface Timings {
+  /** Waiting on the main thread before being sent to a worker. */
+  readonly queued: number;
+  /** The hop into the worker, until it started the request. */
+  readonly dispatched: number;
+  /** From the worker starting the request to the response headers. */
+  readonly headers: number;
+  /** Reading the body. */
+  readonly body: number;
+  /** The background callback (0 without one). */
+  readonly callback: number;
+  /** The hop back to the main thread. */
+  readonly returned: number;
+  /** From the request call to the response on the main thread. */
+  readonly total: number;
+}
+
+const decoder = new TextDecoder();
+const empty = new Uint8Array(0);
+
+export class Response<D = unknown> {
+  /** The HTTP status code. */
+  readonly status: number;
+  readonly statusText: string;
+  /** The final URL. */
+  readonly url: string;
+  /** true when the response came after following a redirect. */
+  readonly redirected: boolean;
+  /** The body bytes, transferred from the worker; empty (never undefined) when the body was dropped or saved. */
+  readonly body: Uint8Array;
+  /** What the background callback returned; undefined without one. */
+  readonly data: D;
+  readonly timings: Timings;
+  readonly #rawHeaders: SuccessEnvelope['headers'];
+  #headers: Headers | undefined;
+
+  /** @internal */
+  constructor(envelope: SuccessEnvelope, timings: Timings) {
+    this.status = envelope.status;
+    this.statusText = envelope.statusText || STATUS_CODES[envelope.status] || '';
+    this.url = envelope.url;
+    this.redirected = envelope.redirected;
+    this.body = envelope.body ?? empty;
+    this.data = envelope.data as D;
+    this.timings = timings;
+    this.#rawHeaders = envelope.headers;
+  }
+
+  /** true for a 2xx status. */
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  /** The response headers, built on first access. */
+  get headers(): Headers {
+    this.#headers ??= toHeaders(this.#rawHeaders);
+    return this.#headers;
+  }
+
+  /** The body decoded as UTF-8, on the main thread. */
+  text(): string {
+    return decoder.decode(this.body);
+  }
+
+  /** The body parsed as JSON, on the main thread; prefer `background: 'json'` or a reducing callback for large bodies. */
+  json<T = unknown>(): T {
+    return JSON.parse(this.text()) as T;
+  }
+}

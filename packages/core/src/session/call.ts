@@ -1,0 +1,111 @@
+/** One request on the main thread: the job the executor runs, tied to its future, timer and signal. */
+import { AbortedError, type CancelReason, deserializeError, epochNow, type RequestSpec, type ResultEnvelope, TimeoutError } from '@threadfetch/worker';
+import { type Executor, type Job, JobState } from '../executor/job.js';
+import type { FutureControl } from '../future/future.js';
+import { Response, type Timings } from '../response/response.js';
+import type { ResolvedSessionOptions } from './options.js';
+import { prepareRequest } from './request-options.js';
+
+export class Call implements Job {
+  readonly spec: RequestSpec;
+  #state: JobState = JobState.queued;
+  sentAt = 0;
+  readonly #created = epochNow();
+  readonly #timeout: number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #control: FutureControl<unknown>;
+  readonly #executor: Executor;
+  #timer: NodeJS.Timeout | undefined;
+  #onAbort: (() => void) | undefined;
+
+  /** Validates and merges the request; throws InvalidArgumentError on bad input. */
+  constructor(
+    id: number,
+    method: unknown,
+    url: unknown,
+    options: Record<string, unknown> | undefined,
+    session: ResolvedSessionOptions,
+    ref: { method: string; url: string },
+    control: FutureControl<unknown>,
+    executor: Executor,
+  ) {
+    const prepared = prepareRequest(id, method, url, options, session, ref);
+    this.spec = prepared.spec;
+    this.#timeout = prepared.timeout;
+    this.#signal = prepared.signal;
+    this.#control = control;
+    this.#executor = executor;
+  }
+
+  /** Arms the deadline and the signal, and hands the job to the executor. */
+  start(): void {
+    const signal = this.#signal;
+    if (signal?.aborted) {
+      this.#control.reject(new AbortedError('request cancelled: its signal was already aborted', { cause: signal.reason, request: this.spec }));
+      return;
+    }
+    if (this.#timeout !== Number.POSITIVE_INFINITY) {
+      this.#timer = setTimeout(
+        () => this.abort(new TimeoutError(`request did not complete within ${this.#timeout} ms`, { request: this.spec }), 'timeout'),
+        this.#timeout,
+      );
+    }
+    if (signal) {
+      this.#onAbort = () => this.abort(new AbortedError('request cancelled by its signal', { cause: signal.reason, request: this.spec }), 'cancel');
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+    this.#control.onCancel = (reason) => this.abort(new AbortedError('request cancelled', { cause: reason, request: this.spec }), 'cancel');
+    this.#control.onSettle(() => this.#cleanup());
+    this.#executor.submit(this);
+  }
+
+  /** Cancels through the executor and rejects the future with `error`; false when already finished. */
+  abort(error: Error, reason: CancelReason): boolean {
+    if (!this.#executor.cancel(this, reason)) return false;
+    this.#control.reject(error);
+    return true;
+  }
+
+  finish(result: ResultEnvelope | Error): void {
+    if (result instanceof Error) {
+      this.#control.reject(result);
+      return;
+    }
+    if (!result.ok) {
+      this.#control.reject(deserializeError(result.error));
+      return;
+    }
+    this.#control.resolve(new Response(result, this.#timings(result.times)));
+  }
+
+  get state(): JobState {
+    return this.#state;
+  }
+
+  /** The executor moves the job along; the future reports `running` once it is sent. */
+  set state(next: JobState) {
+    this.#state = next;
+    if (next === JobState.inflight) this.#control.setRunning();
+  }
+
+  #timings(t: readonly number[]): Timings {
+    const now = epochNow();
+    const [received = 0, headers = 0, body = 0, callback = 0] = t;
+    const sent = this.sentAt || this.#created;
+    const worked = callback || body;
+    return {
+      queued: sent - this.#created,
+      dispatched: received - sent,
+      headers: headers - received,
+      body: body - headers,
+      callback: callback ? callback - body : 0,
+      returned: now - worked,
+      total: now - this.#created,
+    };
+  }
+
+  #cleanup(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
+  }
+}

@@ -1,0 +1,152 @@
+/** FuturesSession: the public entry point. Validates, merges defaults, and turns requests into futures. */
+import { debuglog } from 'node:util';
+import { AbortedError, InvalidArgumentError, SessionClosedError } from '@threadfetch/worker';
+import type { Executor } from '../executor/job.js';
+import { ThreadExecutor } from '../executor/thread-executor.js';
+import { Future, kControl } from '../future/future.js';
+import { Call } from './call.js';
+import type { AnyCallbacks, BackgroundName, DataOf } from './callback-types.js';
+import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from './options.js';
+import type { RequestInit, RequestOptions } from './request-options.js';
+
+const log = debuglog('threadfetch');
+let nextId = 1;
+
+/** Options of {@link FuturesSession.close}. */
+export interface CloseOptions {
+  /** Abort everything queued or in flight at once (futures reject with TF_ERR_ABORTED). @default false */
+  readonly force?: boolean;
+  /** Milliseconds to drain before aborting what is left. @default undefined (drain fully) */
+  readonly timeout?: number;
+}
+
+type Opts<M, B extends BackgroundName<M> | undefined> = RequestOptions<M, B>;
+
+/**
+ * A session: default settings, a pool of worker threads, and methods that return futures at once.
+ * `M` is the type of the callbacks module (`typeof import('./callbacks.js')`), which types
+ * `background` names and `res.data`.
+ */
+export class FuturesSession<M = AnyCallbacks> {
+  /** The executor running this session's requests; pass it to other sessions to share its threads. */
+  readonly executor: Executor;
+  readonly #options: ResolvedSessionOptions;
+  readonly #ownsExecutor: boolean;
+  readonly #pending = new Set<Call>();
+  #drained: (() => void)[] = [];
+  #closing: Promise<void> | undefined;
+
+  constructor(options: SessionOptions = {}) {
+    this.#options = resolveSessionOptions(options);
+    this.#ownsExecutor = options.executor === undefined;
+    this.executor = options.executor ?? new ThreadExecutor(this.#options.executorOptions);
+  }
+
+  /** true once `close()` has been called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Requests of this session not yet settled. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  get<B extends BackgroundName<M> | undefined = undefined>(url: string | URL, options?: Opts<M, B>): Future<DataOf<M, B>> {
+    return this.#submit('GET', url, options);
+  }
+  post<B extends BackgroundName<M> | undefined = undefined>(url: string | URL, options?: Opts<M, B>): Future<DataOf<M, B>> {
+    return this.#submit('POST', url, options);
+  }
+  put<B extends BackgroundName<M> | undefined = undefined>(url: string | URL, options?: Opts<M, B>): Future<DataOf<M, B>> {
+    return this.#submit('PUT', url, options);
+  }
+  patch<B extends BackgroundName<M> | undefined = undefined>(url: string | URL, options?: Opts<M, B>): Future<DataOf<M, B>> {
+    return this.#submit('PATCH', url, options);
+  }
+  delete<B extends BackgroundName<M> | undefined = undefined>(url: string | URL, options?: Opts<M, B>): Future<DataOf<M, B>> {
+    return this.#submit('DELETE', url, options);
+  }
+  head<B extends BackgroundName<M> | undefined = undefined>(url: string | URL, options?: Opts<M, B>): Future<DataOf<M, B>> {
+    return this.#submit('HEAD', url, options);
+  }
+  options<B extends BackgroundName<M> | undefined = undefined>(url: string | URL, options?: Opts<M, B>): Future<DataOf<M, B>> {
+    return this.#submit('OPTIONS', url, options);
+  }
+
+  /** Any method: `request({ method: 'PATCH', url, json })`. */
+  request<B extends BackgroundName<M> | undefined = undefined>(init: RequestInit<M, B>): Future<DataOf<M, B>> {
+    if (init === null || typeof init !== 'object') {
+      const future = new Future<DataOf<M, B>>({ method: 'GET', url: String(init) });
+      future[kControl].reject(new InvalidArgumentError('request(init) needs an object with at least { url }'));
+      return future;
+    }
+    const { method = 'GET', url, ...rest } = init;
+    return this.#submit(method, url, rest as Opts<M, B>);
+  }
+
+  #submit<D>(method: unknown, url: unknown, options: unknown): Future<D> {
+    const ref: { method: string; url: string } = { method: String(method), url: String(url) };
+    const future = new Future<D>(ref);
+    const control = future[kControl];
+    if (this.#closing) {
+      control.reject(new SessionClosedError('the session is closed', { request: ref }));
+      return future;
+    }
+    let call: Call;
+    try {
+      call = new Call(nextId++, method, url, options as Record<string, unknown> | undefined, this.#options, ref, control, this.executor);
+    } catch (error) {
+      const e = error instanceof Error ? error : new InvalidArgumentError(String(error));
+      if (e instanceof InvalidArgumentError && e.request === undefined) Object.defineProperty(e, 'request', { value: { ...ref } });
+      if (e instanceof InvalidArgumentError) e.message = `${e.message} (${ref.method} ${ref.url})`;
+      control.reject(e);
+      return future;
+    }
+    this.#pending.add(call);
+    control.onSettle(() => {
+      this.#pending.delete(call);
+      if (this.#pending.size === 0 && this.#drained.length > 0) for (const done of this.#drained.splice(0)) done();
+    });
+    log('request %d %s %s', call.spec.id, call.spec.method, call.spec.url);
+    call.start();
+    return future;
+  }
+
+  /**
+   * Stops taking requests (they reject with TF_ERR_SESSION_CLOSED), waits for pending ones, then shuts
+   * the pool down if the session created it. `force` aborts pending requests; `timeout` drains for at
+   * most that long, then aborts. Calling it again returns the same promise.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#close(options);
+    return this.#closing;
+  }
+
+  async #close(options: CloseOptions): Promise<void> {
+    const { force = false, timeout } = options;
+    if (force) this.#abortAll();
+    else if (this.#pending.size > 0) {
+      const drained = new Promise<void>((resolve) => this.#drained.push(resolve));
+      if (timeout === undefined) await drained;
+      else {
+        let timer: NodeJS.Timeout | undefined;
+        const expired = new Promise<'expired'>((resolve) => {
+          timer = setTimeout(resolve, timeout, 'expired');
+        });
+        const outcome = await Promise.race([drained, expired]);
+        clearTimeout(timer);
+        if (outcome === 'expired') this.#abortAll();
+      }
+    }
+    if (this.#ownsExecutor) await this.executor.destroy();
+  }
+
+  #abortAll(): void {
+    for (const call of [...this.#pending]) call.abort(new AbortedError('aborted by session.close()', { request: call.spec }), 'close');
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

@@ -1,0 +1,89 @@
+/** FuturesSession options: their TSDoc, defaults and validation. */
+
+import { pathToFileURL } from 'node:url';
+import { InvalidArgumentError } from '@threadfetch/worker';
+import type { Executor } from '../executor/job.js';
+import { type ExecutorOptions, executorOptionNames } from '../executor/options.js';
+import { checkHeaders, checkQuery, checkTimeout, type HeadersInit, type QueryInit } from './validate.js';
+
+/** Options of `new FuturesSession(options)`. */
+export interface SessionOptions extends ExecutorOptions {
+  /**
+   * The module whose named exports are background callbacks, loaded once in each worker: a file URL,
+   * or a path (relative paths resolve against the current directory). @default undefined (built-ins only)
+   */
+  readonly callbacks?: URL | string;
+  /** Base for relative request URLs. @default undefined (request URLs must be absolute) */
+  readonly baseURL?: URL | string;
+  /** Headers sent with every request; request headers override them by name (case-insensitive). @default {} */
+  readonly headers?: HeadersInit;
+  /** Query parameters added to every request; request `query` adds to them, `undefined` removes one. @default {} */
+  readonly query?: QueryInit;
+  /** Whole-request deadline in ms, from the call to the response (queue, HTTP, callback); `Infinity` for none. @default 30000 */
+  readonly timeout?: number;
+  /**
+   * Run requests on this executor instead of a pool of the session's own (share `otherSession.executor`).
+   * A session never shuts down an executor it did not create. Pool options may not be given with it.
+   * @default undefined (the session creates its own ThreadExecutor)
+   */
+  readonly executor?: Executor;
+}
+
+export const sessionDefaults = Object.freeze({ timeout: 30_000 });
+
+const sessionKeys = new Set(['callbacks', 'baseURL', 'headers', 'query', 'timeout', 'executor']);
+
+export interface ResolvedSessionOptions {
+  readonly callbacks: string | undefined;
+  readonly baseURL: string | undefined;
+  readonly headers: Record<string, string | undefined>;
+  readonly query: Record<string, string | undefined>;
+  readonly timeout: number;
+  readonly executorOptions: ExecutorOptions;
+}
+
+/** Validates constructor options at once; throws InvalidArgumentError (a TypeError) naming the option. */
+export function resolveSessionOptions(options: SessionOptions): ResolvedSessionOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('FuturesSession options must be an object');
+  const executorOptions: Record<string, unknown> = {};
+  for (const key of Object.keys(options)) {
+    if (executorOptionNames.has(key)) {
+      if (options.executor !== undefined)
+        throw new InvalidArgumentError(`options.${key} cannot be combined with options.executor: a shared executor keeps its own settings`);
+      executorOptions[key] = options[key as keyof SessionOptions];
+    } else if (!sessionKeys.has(key)) {
+      throw new InvalidArgumentError(`unknown option "${key}"; allowed: ${[...sessionKeys, ...executorOptionNames].join(', ')}`);
+    }
+  }
+  return {
+    callbacks: resolveCallbacks(options.callbacks),
+    baseURL: resolveBase(options.baseURL),
+    headers: checkHeaders(options.headers, 'options.headers'),
+    query: checkQuery(options.query, 'options.query'),
+    timeout: checkTimeout(options.timeout, 'options.timeout') ?? sessionDefaults.timeout,
+    executorOptions: executorOptions as ExecutorOptions,
+  };
+}
+
+function resolveCallbacks(value: URL | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value instanceof URL) {
+    if (value.protocol !== 'file:') throw new InvalidArgumentError(`options.callbacks must be a file: URL or a path, got ${value.href}`);
+    return value.href;
+  }
+  if (typeof value !== 'string' || value === '') throw new InvalidArgumentError('options.callbacks must be a file: URL or a non-empty path');
+  if (value.startsWith('file:')) return new URL(value).href;
+  return pathToFileURL(value).href;
+}
+
+function resolveBase(value: URL | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`options.baseURL must be an absolute http: or https: URL, got ${JSON.stringify(String(value))}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`options.baseURL must use http: or https:, got ${url.protocol}`);
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
+}

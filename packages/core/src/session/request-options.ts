@@ -1,0 +1,125 @@
+/** Per-request options, their validation, and the merge with session defaults into a wire spec. */
+import { InvalidArgumentError, type RequestSpec } from '@threadfetch/worker';
+import type { AnyCallbacks, BackgroundName } from './callback-types.js';
+import type { ResolvedSessionOptions } from './options.js';
+import { applyQuery, checkHeaders, checkMethod, checkQuery, checkTimeout, type HeadersInit, type QueryInit } from './validate.js';
+
+/** Options of one request. Unknown options are bad input. */
+export interface RequestOptions<M = AnyCallbacks, B extends BackgroundName<M> | undefined = BackgroundName<M> | undefined> {
+  /** Query parameters, added to the URL's own and the session's (`undefined` removes a session one). @default undefined */
+  readonly query?: QueryInit;
+  /** Headers, merged over the session's by case-insensitive name (`undefined` removes one). @default undefined */
+  readonly headers?: HeadersInit;
+  /** A value sent as JSON, with `content-type: application/json` unless set. Not with `body`. @default undefined */
+  readonly json?: unknown;
+  /** A raw body: string, bytes, ArrayBuffer, or URLSearchParams (sent urlencoded). Not with `json`. @default undefined */
+  readonly body?: string | Uint8Array | ArrayBuffer | URLSearchParams;
+  /** Whole-request deadline in ms, overriding the session's; `Infinity` for none. @default the session's timeout */
+  readonly timeout?: number;
+  /** Cancels the request when aborted, as `future.cancel()` does. @default undefined */
+  readonly signal?: AbortSignal;
+  /** Callback run in the worker on the response: `json`, `text`, or an export of the callbacks module. @default undefined */
+  readonly background?: B;
+  /** false drops the body in the worker after the callback, so it never crosses threads (`res.body` is empty). @default true */
+  readonly keepBody?: boolean;
+}
+
+/** `request()` takes the method and URL in the options. */
+export type RequestInit<M = AnyCallbacks, B extends BackgroundName<M> | undefined = BackgroundName<M> | undefined> = RequestOptions<M, B> & {
+  /** @default 'GET' */
+  readonly method?: string;
+  readonly url: string | URL;
+};
+
+const requestKeys = new Set(['query', 'headers', 'json', 'body', 'timeout', 'signal', 'background', 'keepBody']);
+const allowed = [...requestKeys].join(', ');
+
+/** A validated request, ready for the executor. */
+export interface PreparedRequest {
+  readonly spec: RequestSpec;
+  readonly timeout: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Validates and merges; throws InvalidArgumentError. `ref` is filled as soon as method and URL are known. */
+export function prepareRequest(
+  id: number,
+  methodIn: unknown,
+  urlIn: unknown,
+  options: Record<string, unknown> | undefined,
+  session: ResolvedSessionOptions,
+  ref: { method: string; url: string },
+): PreparedRequest {
+  const method = checkMethod(methodIn);
+  ref.method = method;
+  const url = resolveUrl(urlIn, session.baseURL);
+  ref.url = url.href;
+  const o = options ?? {};
+  if (typeof o !== 'object' || o === null) throw new InvalidArgumentError(`request options must be an object, got ${String(o)}`);
+  for (const key in o) {
+    if (!requestKeys.has(key)) throw new InvalidArgumentError(`unknown request option "${key}"; allowed: ${allowed}`);
+  }
+  const query = o.query === undefined ? session.query : { ...session.query, ...checkQuery(o.query as QueryInit, 'query') };
+  applyQuery(url, query);
+  ref.url = url.href;
+  const headers: Record<string, string> = Object.create(null);
+  const merged = o.headers === undefined ? session.headers : { ...session.headers, ...checkHeaders(o.headers as HeadersInit, 'headers') };
+  for (const name in merged) {
+    const value = merged[name];
+    if (value !== undefined) headers[name] = value;
+  }
+  const body = encodeBody(o.json, o.body, headers);
+  const timeout = checkTimeout(o.timeout, 'timeout') ?? session.timeout;
+  const signal = o.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal must be an AbortSignal');
+  const background = o.background;
+  if (background !== undefined && (typeof background !== 'string' || background === '')) {
+    throw new InvalidArgumentError(`background must be the name of a callback (json, text, or an export of the callbacks module), got ${String(background)}`);
+  }
+  const keepBody = o.keepBody ?? true;
+  if (typeof keepBody !== 'boolean') throw new InvalidArgumentError(`keepBody must be a boolean, got ${String(keepBody)}`);
+  return {
+    spec: { id, method, url: url.href, headers, body, background, callbacks: session.callbacks, keepBody },
+    timeout,
+    signal,
+  };
+}
+
+function resolveUrl(value: unknown, base: string | undefined): URL {
+  if (typeof value !== 'string' && !(value instanceof URL)) throw new InvalidArgumentError(`url must be a string or a URL, got ${typeof value}`);
+  let url: URL;
+  try {
+    url = new URL(value, base);
+  } catch {
+    throw new InvalidArgumentError(
+      base
+        ? `url ${JSON.stringify(String(value))} is not valid against baseURL ${base}`
+        : `url ${JSON.stringify(String(value))} is not an absolute URL (set baseURL for relative ones)`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`url must use http: or https:, got ${url.protocol}`);
+  return url;
+}
+
+function encodeBody(json: unknown, body: unknown, headers: Record<string, string>): Uint8Array | string | undefined {
+  if (json !== undefined && body !== undefined) throw new InvalidArgumentError('json and body cannot both be given; pick one');
+  if (json !== undefined) {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(json);
+    } catch (error) {
+      throw new InvalidArgumentError(`json cannot be serialized: ${(error as Error).message}`, { cause: error });
+    }
+    if (text === undefined) throw new InvalidArgumentError('json must be a JSON-serializable value (not a function, symbol or undefined)');
+    headers['content-type'] ??= 'application/json';
+    return text;
+  }
+  if (body === undefined || typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (body instanceof URLSearchParams) {
+    headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8';
+    return body.toString();
+  }
+  throw new InvalidArgumentError(`body must be a string, Uint8Array, ArrayBuffer or URLSearchParams, got ${Object.prototype.toString.call(body)}`);
+}

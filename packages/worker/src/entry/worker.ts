@@ -1,0 +1,132 @@
+/**
+ * The Piscina worker entry. Each task is a batch of request specs; results go back as they finish,
+ * coalesced per event-loop turn, and the batch's last results ride on the task's return value.
+ */
+import { debuglog } from 'node:util';
+import { BroadcastChannel, parentPort, threadId, workerData } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { AbortedError, TimeoutError } from '../errors.js';
+import {
+  type BatchTask,
+  type CancelReason,
+  type ControlMessage,
+  epochNow,
+  MessageType,
+  type ResultEnvelope,
+  type ResultsMessage,
+  type WorkerBootData,
+} from '../protocol/messages.js';
+import { workerAgent } from '../runtime/http.js';
+import { type PackedResult, runRequest } from '../runtime/run-request.js';
+
+const log = debuglog('threadfetch');
+const boot = workerData as WorkerBootData;
+workerAgent(boot.agent);
+
+/** In-flight requests of this worker, by id, with what cancelling them needs. */
+const inflight = new Map<number, { controller: AbortController; method: string; url: string }>();
+
+const control = new BroadcastChannel(boot.controlChannel);
+control.unref();
+control.onmessage = (event) => {
+  const message = (event as { data: ControlMessage }).data;
+  if (message.type !== MessageType.cancel) return;
+  for (const id of message.ids) {
+    const entry = inflight.get(id);
+    if (entry) entry.controller.abort(reasonFor(message.reason, entry));
+  }
+};
+
+function reasonFor(reason: CancelReason, request: { method: string; url: string }): Error {
+  const ref = { method: request.method, url: request.url };
+  if (reason === 'timeout') return new TimeoutError('request timed out', { request: ref });
+  if (reason === 'close') return new AbortedError('request aborted by close({ force: true })', { request: ref });
+  return new AbortedError('request cancelled', { request: ref });
+}
+
+/** Results waiting for the end of this event-loop turn. */
+let pending: PackedResult[] = [];
+let flushScheduled = false;
+
+function flush(): void {
+  flushScheduled = false;
+  if (pending.length === 0) return;
+  const batch = pending;
+  pending = [];
+  post(batch);
+}
+
+/** Posts results on parentPort; a result that cannot be cloned fails alone, with a CallbackError. */
+function post(batch: PackedResult[]): void {
+  const stamp = epochNow();
+  for (const r of batch) r.envelope.times[4] = stamp;
+  try {
+    parentPort?.postMessage(
+      message(batch),
+      batch.flatMap((r) => r.transfer),
+    );
+  } catch {
+    for (const r of batch) {
+      try {
+        parentPort?.postMessage(message([r]), r.transfer);
+      } catch (error) {
+        parentPort?.postMessage(message([uncloneable(r.envelope, error)]));
+      }
+    }
+  }
+}
+
+function uncloneable(envelope: ResultEnvelope, error: unknown): PackedResult {
+  const failed: ResultEnvelope = {
+    id: envelope.id,
+    ok: false,
+    error: {
+      name: 'CallbackError',
+      code: 'TF_ERR_CALLBACK_FAILED',
+      message: `background callback returned a value that cannot be sent to the main thread (${(error as Error)?.message ?? error}); return plain data, bytes, or nothing`,
+      stack: undefined,
+      cause: undefined,
+      request: undefined,
+      own: true,
+    },
+    times: envelope.times,
+  };
+  return { envelope: failed, transfer: [], safe: true };
+}
+
+function message(batch: PackedResult[]): ResultsMessage {
+  return { type: MessageType.results, results: batch.map((r) => r.envelope) };
+}
+
+/** Runs a batch; resolves when its last request is done, carrying the results still waiting to be sent. */
+export default function runBatch(task: BatchTask): Promise<unknown> {
+  const received = epochNow();
+  let remaining = task.specs.length;
+  log('thread %d: batch of %d', threadId, remaining);
+  return new Promise((resolve) => {
+    for (const spec of task.specs) {
+      const controller = new AbortController();
+      inflight.set(spec.id, { controller, method: spec.method, url: spec.url });
+      log('thread %d: request %d %s %s', threadId, spec.id, spec.method, spec.url);
+      void runRequest(spec, controller.signal, received).then((result) => {
+        inflight.delete(spec.id);
+        remaining -= 1;
+        if (remaining > 0 || !result.safe || pending.some((r) => !r.safe)) {
+          pending.push(result);
+          if (remaining === 0) flush();
+          else if (!flushScheduled) {
+            flushScheduled = true;
+            setImmediate(flush);
+          }
+          if (remaining === 0) resolve(null);
+          return;
+        }
+        const batch = [...pending, result];
+        pending = [];
+        const stamp = epochNow();
+        for (const r of batch) r.envelope.times[4] = stamp;
+        resolve(move({ [transferableSymbol]: batch.flatMap((r) => r.transfer), [valueSymbol]: message(batch) } as never));
+      });
+    }
+  });
+}

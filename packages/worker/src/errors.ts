@@ -1,0 +1,187 @@
+/**
+ * Error classes shared by both threads. Each has a stable `code` to match on; every error that
+ * belongs to a request carries `request` ({ method, url }) and names it in its message.
+ * Structured clone drops subclasses and custom properties, so errors cross threads as
+ * {@link SerializedError} and are rebuilt from `code` by {@link deserializeError}.
+ */
+
+/** Which request an error belongs to. */
+export interface RequestRef {
+  readonly method: string;
+  readonly url: string;
+}
+
+/** Options shared by every threadfetch error. */
+export interface ThreadfetchErrorOptions {
+  readonly cause?: unknown;
+  readonly request?: RequestRef | undefined;
+}
+
+/** The base class of every error threadfetch raises. Match on `code`, not on the message. */
+export class ThreadfetchError extends Error {
+  /** A stable identifier of the failure, such as `TF_ERR_TIMEOUT`. */
+  readonly code: string = 'TF_ERR_UNKNOWN';
+  /** The request this error belongs to, when there is one. */
+  readonly request: RequestRef | undefined;
+
+  constructor(message: string, options: ThreadfetchErrorOptions = {}) {
+    const { request } = options;
+    super(request ? `${message} (${request.method} ${request.url})` : message, options.cause === undefined ? {} : { cause: options.cause });
+    this.request = request;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+
+  /** `x instanceof ThreadfetchError` also holds for {@link InvalidArgumentError}, which is a TypeError. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of instanceof
+    if (this === ThreadfetchError && value instanceof InvalidArgumentError) return true;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of instanceof
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+}
+
+/**
+ * Bad input: an option of the wrong type or range, an unknown option, a malformed URL. A TypeError,
+ * as Node's own argument errors are, and a {@link ThreadfetchError} to `instanceof`.
+ */
+export class InvalidArgumentError extends TypeError {
+  readonly code = 'TF_ERR_INVALID_ARGUMENT';
+  readonly request: RequestRef | undefined;
+
+  constructor(message: string, options: ThreadfetchErrorOptions = {}) {
+    const { request } = options;
+    super(request ? `${message} (${request.method} ${request.url})` : message, options.cause === undefined ? {} : { cause: options.cause });
+    this.request = request;
+  }
+
+  override get name(): string {
+    return 'InvalidArgumentError';
+  }
+}
+
+/** The request's whole deadline (`timeout`) passed before it completed; the request was aborted. */
+export class TimeoutError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_TIMEOUT';
+}
+
+/** `future.result(ms)` gave up waiting; the request itself goes on. */
+export class ResultTimeoutError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_RESULT_TIMEOUT';
+}
+
+/** The request was cancelled: `future.cancel()`, its `signal`, or `close({ force: true })`. */
+export class AbortedError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_ABORTED';
+}
+
+/** The connection failed (refused, reset, closed mid-body, bad HTTP). `cause` carries undici's error and code. */
+export class NetworkError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_NETWORK';
+}
+
+/** A background callback threw, rejected or returned a value that cannot cross threads. `cause` is its error. */
+export class CallbackError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_CALLBACK_FAILED';
+}
+
+/** `background` names no built-in and no export of the session's callbacks module. */
+export class UnknownCallbackError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_UNKNOWN_CALLBACK';
+}
+
+/** The callbacks module could not be imported in the worker. `cause` is the import error. */
+export class CallbacksModuleError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_CALLBACKS_MODULE';
+}
+
+/** The worker thread running the request died (process.exit, uncaught error, out of memory). */
+export class WorkerCrashedError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_WORKER_CRASHED';
+}
+
+/** The session is closed, or closing, and takes no new requests. */
+export class SessionClosedError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_SESSION_CLOSED';
+}
+
+/** More requests are waiting than `maxQueue` allows. */
+export class QueueFullError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_QUEUE_FULL';
+}
+
+const classes = {
+  TF_ERR_INVALID_ARGUMENT: InvalidArgumentError,
+  TF_ERR_TIMEOUT: TimeoutError,
+  TF_ERR_RESULT_TIMEOUT: ResultTimeoutError,
+  TF_ERR_ABORTED: AbortedError,
+  TF_ERR_NETWORK: NetworkError,
+  TF_ERR_CALLBACK_FAILED: CallbackError,
+  TF_ERR_UNKNOWN_CALLBACK: UnknownCallbackError,
+  TF_ERR_CALLBACKS_MODULE: CallbacksModuleError,
+  TF_ERR_WORKER_CRASHED: WorkerCrashedError,
+  TF_ERR_SESSION_CLOSED: SessionClosedError,
+  TF_ERR_QUEUE_FULL: QueueFullError,
+} as const;
+
+/** Every stable error code threadfetch uses. */
+export type ErrorCode = keyof typeof classes;
+
+/** An error as it crosses threads: plain data that structured clone keeps whole. */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack: string | undefined;
+  readonly code: string | undefined;
+  readonly cause: SerializedError | undefined;
+  readonly request: RequestRef | undefined;
+  /** true when the error is a ThreadfetchError whose message already names the request. */
+  readonly own: boolean;
+}
+
+/** Turns any thrown value into {@link SerializedError}, following `cause` a few levels deep. */
+export function serializeError(error: unknown, depth = 0): SerializedError {
+  if (!(error instanceof Error)) {
+    return { name: 'Error', message: String(error), stack: undefined, code: undefined, cause: undefined, request: undefined, own: false };
+  }
+  const code = (error as { code?: unknown }).code;
+  const cause = error.cause !== undefined && depth < 4 ? serializeError(error.cause, depth + 1) : undefined;
+  return {
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+    code: typeof code === 'string' ? code : undefined,
+    cause,
+    request: error instanceof ThreadfetchError ? (error as ThreadfetchError).request : undefined,
+    own: error instanceof ThreadfetchError,
+  };
+}
+
+/** An error from elsewhere (a callback, undici) rebuilt from {@link SerializedError}: name, code and stack kept. */
+export class RemoteError extends Error {
+  readonly code: string | undefined;
+  readonly #name: string;
+  constructor(data: SerializedError) {
+    super(data.message, data.cause ? { cause: deserializeError(data.cause) } : {});
+    this.#name = data.name;
+    this.code = data.code;
+    if (data.stack !== undefined) this.stack = data.stack;
+  }
+  override get name(): string {
+    return this.#name;
+  }
+}
+
+/** Rebuilds the error class from `code`; foreign errors become {@link RemoteError}. */
+export function deserializeError(data: SerializedError): Error {
+  const Class = data.own && data.code ? classes[data.code as ErrorCode] : undefined;
+  if (!Class) return new RemoteError(data);
+  const cause = data.cause ? deserializeError(data.cause) : undefined;
+  const error = new Class('', { cause, request: undefined });
+  Object.defineProperty(error, 'message', { value: data.message, writable: true, configurable: true });
+  Object.defineProperty(error, 'request', { value: data.request, enumerable: true });
+  if (data.stack !== undefined) error.stack = data.stack;
+  return error;
+}

@@ -1,0 +1,107 @@
+/**
+ * The wire protocol between the main thread (`@threadfetch/core`) and the workers.
+ *
+ * - main -> worker: one Piscina task per batch, {@link BatchTask}, carrying many request specs.
+ * - worker -> main: results as they finish, coalesced per event-loop turn, in a {@link ResultsMessage}
+ *   posted on `parentPort` (Piscina re-emits it as the pool's `message` event). The results that finish
+ *   a batch ride on the task's own return value, so a batch of one costs one message each way.
+ * - main -> all workers: cancellations on a `BroadcastChannel` named in the pool's `workerData`
+ *   ({@link ControlMessage}); Piscina's own abort would terminate the whole worker.
+ */
+import type { SerializedError } from '../errors.js';
+
+export const MessageType = {
+  results: 'results',
+  cancel: 'cancel',
+} as const;
+
+/** The data the pool passes to every worker at start. */
+export interface WorkerBootData {
+  /** Name of the BroadcastChannel that carries {@link ControlMessage}s. */
+  readonly controlChannel: string;
+  /** undici Agent options for the worker's connection pool. */
+  readonly agent: AgentSettings;
+}
+
+/** Connection pool settings, applied to each worker's undici Agent. */
+export interface AgentSettings {
+  readonly connectionsPerOrigin: number | undefined;
+  readonly keepAliveTimeout: number;
+}
+
+/** One request as it travels to a worker: already validated, merged and resolved on the main thread. */
+export interface RequestSpec {
+  readonly id: number;
+  readonly method: string;
+  /** Absolute URL, query applied. */
+  readonly url: string;
+  /** Lower-case header names to values. */
+  readonly headers: Record<string, string>;
+  readonly body: Uint8Array | string | undefined;
+  /** Built-in name or an export of `callbacks`; undefined: no callback. */
+  readonly background: string | undefined;
+  /** file: URL of the callbacks module, or undefined. */
+  readonly callbacks: string | undefined;
+  /** false: the body is dropped in the worker and never crosses threads. */
+  readonly keepBody: boolean;
+}
+
+/** A Piscina task: a batch of requests. */
+export interface BatchTask {
+  readonly specs: readonly RequestSpec[];
+}
+
+/**
+ * Worker-side timestamps, epoch milliseconds with sub-millisecond precision:
+ * [received, headers, bodyDone, callbackDone, posted].
+ */
+export type WorkerTimes = [number, number, number, number, number];
+
+/** A request that completed with a response (any HTTP status). */
+export interface SuccessEnvelope {
+  readonly id: number;
+  readonly ok: true;
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly url: string;
+  readonly redirected: boolean;
+  /** The body bytes, transferred; undefined when dropped (keepBody: false). */
+  readonly body: Uint8Array | undefined;
+  /** The background callback's return value. */
+  readonly data: unknown;
+  readonly times: WorkerTimes;
+}
+
+/** A request that failed in the worker. */
+export interface FailureEnvelope {
+  readonly id: number;
+  readonly ok: false;
+  readonly error: SerializedError;
+  readonly times: WorkerTimes;
+}
+
+export type ResultEnvelope = SuccessEnvelope | FailureEnvelope;
+
+/** worker -> main, on parentPort; also the shape a batch task resolves with. */
+export interface ResultsMessage {
+  readonly type: typeof MessageType.results;
+  readonly results: ResultEnvelope[];
+}
+
+/** Why a request is being cancelled. */
+export type CancelReason = 'cancel' | 'timeout' | 'close';
+
+/** main -> workers, on the control BroadcastChannel. */
+export interface CancelMessage {
+  readonly type: typeof MessageType.cancel;
+  readonly ids: readonly number[];
+  readonly reason: CancelReason;
+}
+
+export type ControlMessage = CancelMessage;
+
+/** Epoch milliseconds with sub-millisecond precision, comparable across threads. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
