@@ -6,18 +6,24 @@
 export type { BackgroundCallback, BackgroundResponse, CallbackContext, FollowUpRequest } from '@threadfetch/worker';
 export {
   AbortedError,
+  BodyTimeoutError,
   CallbackError,
   CallbacksModuleError,
+  ConnectTimeoutError,
   type ErrorCode,
+  HeadersTimeoutError,
+  HttpStatusError,
   InvalidArgumentError,
   NetworkError,
   QueueFullError,
   RemoteError,
   type RequestRef,
+  ResponseTooLargeError,
   ResultTimeoutError,
   SessionClosedError,
   ThreadfetchError,
   TimeoutError,
+  TooManyRedirectsError,
   UnknownCallbackError,
   WorkerCrashedError,
 } from '@threadfetch/worker';
@@ -33,4 +39,5 @@ export { type CloseOptions, FuturesSession } from './session/futures-session.js'
 export type { SessionOptions } from './session/options.js';
 export { sessionDefaults } from './session/options.js';
 export type { RequestInit, RequestOptions } from './session/request-options.js';
+export { type Auth, type TransportOptions, transportDefaults } from './session/transport.js';
 export type { HeadersInit, QueryInit } from './session/validate.js';

@@ -64,7 +64,32 @@ export class InvalidArgumentError extends TypeError {
 
 /** The request's whole deadline (`timeout`) passed before it completed; the request was aborted. */
 export class TimeoutError extends ThreadfetchError {
-  override readonly code = 'TF_ERR_TIMEOUT';
+  override readonly code: string = 'TF_ERR_TIMEOUT';
+}
+
+/** No connection within `connectTimeout`. */
+export class ConnectTimeoutError extends TimeoutError {
+  override readonly code = 'TF_ERR_CONNECT_TIMEOUT';
+}
+
+/** The response headers did not arrive within `headersTimeout` of the request being sent. */
+export class HeadersTimeoutError extends TimeoutError {
+  override readonly code = 'TF_ERR_HEADERS_TIMEOUT';
+}
+
+/** The body stalled: no data for `bodyTimeout`. */
+export class BodyTimeoutError extends TimeoutError {
+  override readonly code = 'TF_ERR_BODY_TIMEOUT';
+}
+
+/** The body, decoded, is larger than `maxResponseSize`; reading stopped there. */
+export class ResponseTooLargeError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_RESPONSE_TOO_LARGE';
+}
+
+/** More redirects than `maxRedirects`. */
+export class TooManyRedirectsError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_TOO_MANY_REDIRECTS';
 }
 
 /** `future.result(ms)` gave up waiting; the request itself goes on. */
@@ -97,6 +122,20 @@ export class CallbacksModuleError extends ThreadfetchError {
   override readonly code = 'TF_ERR_CALLBACKS_MODULE';
 }
 
+/** An HTTP error status (400 and up) with `throwHttpErrors: true`. Carries `status` and a bounded `bodyExcerpt`. */
+export class HttpStatusError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_HTTP_STATUS';
+  /** The response status. */
+  readonly status: number;
+  /** Up to the first 1024 characters of the body, decoded as UTF-8. */
+  readonly bodyExcerpt: string;
+  constructor(message: string, options: ThreadfetchErrorOptions & { status: number; bodyExcerpt: string }) {
+    super(message, options);
+    this.status = options.status;
+    this.bodyExcerpt = options.bodyExcerpt;
+  }
+}
+
 /** The worker thread running the request died (process.exit, uncaught error, out of memory). */
 export class WorkerCrashedError extends ThreadfetchError {
   override readonly code = 'TF_ERR_WORKER_CRASHED';
@@ -115,6 +154,11 @@ export class QueueFullError extends ThreadfetchError {
 const classes = {
   TF_ERR_INVALID_ARGUMENT: InvalidArgumentError,
   TF_ERR_TIMEOUT: TimeoutError,
+  TF_ERR_CONNECT_TIMEOUT: ConnectTimeoutError,
+  TF_ERR_HEADERS_TIMEOUT: HeadersTimeoutError,
+  TF_ERR_BODY_TIMEOUT: BodyTimeoutError,
+  TF_ERR_RESPONSE_TOO_LARGE: ResponseTooLargeError,
+  TF_ERR_TOO_MANY_REDIRECTS: TooManyRedirectsError,
   TF_ERR_RESULT_TIMEOUT: ResultTimeoutError,
   TF_ERR_ABORTED: AbortedError,
   TF_ERR_NETWORK: NetworkError,
@@ -127,7 +171,7 @@ const classes = {
 } as const;
 
 /** Every stable error code threadfetch uses. */
-export type ErrorCode = keyof typeof classes;
+export type ErrorCode = keyof typeof classes | 'TF_ERR_HTTP_STATUS';
 
 /** An error as it crosses threads: plain data that structured clone keeps whole. */
 export interface SerializedError {
@@ -176,7 +220,7 @@ export class RemoteError extends Error {
 
 /** Rebuilds the error class from `code`; foreign errors become {@link RemoteError}. */
 export function deserializeError(data: SerializedError): Error {
-  const Class = data.own && data.code ? classes[data.code as ErrorCode] : undefined;
+  const Class = data.own && data.code ? classes[data.code as keyof typeof classes] : undefined;
   if (!Class) return new RemoteError(data);
   const cause = data.cause ? deserializeError(data.cause) : undefined;
   const error = new Class('', { cause, request: undefined });

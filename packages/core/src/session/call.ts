@@ -1,5 +1,14 @@
 /** One request on the main thread: the job the executor runs, tied to its future, timer and signal. */
-import { AbortedError, type CancelReason, deserializeError, epochNow, type RequestSpec, type ResultEnvelope, TimeoutError } from '@threadfetch/worker';
+import {
+  AbortedError,
+  type CancelReason,
+  deserializeError,
+  epochNow,
+  HttpStatusError,
+  type RequestSpec,
+  type ResultEnvelope,
+  TimeoutError,
+} from '@threadfetch/worker';
 import { type Executor, type Job, JobState } from '../executor/job.js';
 import type { FutureControl } from '../future/future.js';
 import { Response, type Timings } from '../response/response.js';
@@ -13,6 +22,7 @@ export class Call implements Job {
   readonly #created = epochNow();
   readonly #timeout: number;
   readonly #signal: AbortSignal | undefined;
+  readonly #throwHttpErrors: boolean;
   readonly #control: FutureControl<unknown>;
   readonly #executor: Executor;
   #timer: NodeJS.Timeout | undefined;
@@ -33,6 +43,7 @@ export class Call implements Job {
     this.spec = prepared.spec;
     this.#timeout = prepared.timeout;
     this.#signal = prepared.signal;
+    this.#throwHttpErrors = prepared.throwHttpErrors;
     this.#control = control;
     this.#executor = executor;
   }
@@ -75,7 +86,15 @@ export class Call implements Job {
       this.#control.reject(deserializeError(result.error));
       return;
     }
-    this.#control.resolve(new Response(result, this.#timings(result.times)));
+    const res = new Response(result, this.#timings(result.times));
+    if (this.#throwHttpErrors && res.status >= 400) {
+      const bodyExcerpt = res.body.byteLength > 0 ? new TextDecoder().decode(res.body.subarray(0, 4096)).slice(0, 1024) : '';
+      this.#control.reject(
+        new HttpStatusError(`HTTP ${res.status} ${res.statusText}`, { request: { method: this.spec.method, url: res.url }, status: res.status, bodyExcerpt }),
+      );
+      return;
+    }
+    this.#control.resolve(res);
   }
 
   get state(): JobState {

@@ -4,10 +4,11 @@ import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError } from '@threadfetch/worker';
 import type { Executor } from '../executor/job.js';
 import { type ExecutorOptions, executorOptionNames } from '../executor/options.js';
+import { resolveTransport, type Transport, type TransportOptions, transportOptionNames } from './transport.js';
 import { checkHeaders, checkQuery, checkTimeout, type HeadersInit, type QueryInit } from './validate.js';
 
 /** Options of `new FuturesSession(options)`. */
-export interface SessionOptions extends ExecutorOptions {
+export interface SessionOptions extends ExecutorOptions, TransportOptions {
   /**
    * The module whose named exports are background callbacks, loaded once in each worker: a file URL,
    * or a path (relative paths resolve against the current directory). @default undefined (built-ins only)
@@ -31,7 +32,7 @@ export interface SessionOptions extends ExecutorOptions {
 
 export const sessionDefaults = Object.freeze({ timeout: 30_000 });
 
-const sessionKeys = new Set(['callbacks', 'baseURL', 'headers', 'query', 'timeout', 'executor']);
+const sessionKeys = new Set(['callbacks', 'baseURL', 'headers', 'query', 'timeout', 'executor', ...transportOptionNames]);
 
 export interface ResolvedSessionOptions {
   readonly callbacks: string | undefined;
@@ -39,6 +40,7 @@ export interface ResolvedSessionOptions {
   readonly headers: Record<string, string | undefined>;
   readonly query: Record<string, string | undefined>;
   readonly timeout: number;
+  readonly transport: Transport;
   readonly executorOptions: ExecutorOptions;
 }
 
@@ -61,6 +63,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     headers: checkHeaders(options.headers, 'options.headers'),
     query: checkQuery(options.query, 'options.query'),
     timeout: checkTimeout(options.timeout, 'options.timeout') ?? sessionDefaults.timeout,
+    transport: resolveTransport(options as Record<string, unknown>, undefined, 'options.'),
     executorOptions: executorOptions as ExecutorOptions,
   };
 }

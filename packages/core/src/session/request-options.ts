@@ -2,16 +2,19 @@
 import { InvalidArgumentError, type RequestSpec } from '@threadfetch/worker';
 import type { AnyCallbacks, BackgroundName } from './callback-types.js';
 import type { ResolvedSessionOptions } from './options.js';
+import { hasTransportOptions, resolveTransport, type TransportOptions, transportOptionNames } from './transport.js';
 import { applyQuery, checkHeaders, checkMethod, checkQuery, checkTimeout, type HeadersInit, type QueryInit } from './validate.js';
 
 /** Options of one request. Unknown options are bad input. */
-export interface RequestOptions<M = AnyCallbacks, B extends BackgroundName<M> | undefined = BackgroundName<M> | undefined> {
+export interface RequestOptions<M = AnyCallbacks, B extends BackgroundName<M> | undefined = BackgroundName<M> | undefined> extends TransportOptions {
   /** Query parameters, added to the URL's own and the session's (`undefined` removes a session one). @default undefined */
   readonly query?: QueryInit;
   /** Headers, merged over the session's by case-insensitive name (`undefined` removes one). @default undefined */
   readonly headers?: HeadersInit;
   /** A value sent as JSON, with `content-type: application/json` unless set. Not with `body`. @default undefined */
   readonly json?: unknown;
+  /** A form sent urlencoded (`application/x-www-form-urlencoded`): a record of strings or URLSearchParams. Not with `json` or `body`. @default undefined */
+  readonly form?: URLSearchParams | Readonly<Record<string, string | number | boolean>>;
   /** A raw body: string, bytes, ArrayBuffer, or URLSearchParams (sent urlencoded). Not with `json`. @default undefined */
   readonly body?: string | Uint8Array | ArrayBuffer | URLSearchParams;
   /** Whole-request deadline in ms, overriding the session's; `Infinity` for none. @default the session's timeout */
@@ -31,7 +34,7 @@ export type RequestInit<M = AnyCallbacks, B extends BackgroundName<M> | undefine
   readonly url: string | URL;
 };
 
-const requestKeys = new Set(['query', 'headers', 'json', 'body', 'timeout', 'signal', 'background', 'keepBody']);
+const requestKeys = new Set(['query', 'headers', 'json', 'form', 'body', 'timeout', 'signal', 'background', 'keepBody', ...transportOptionNames]);
 const allowed = [...requestKeys].join(', ');
 
 /** A validated request, ready for the executor. */
@@ -39,6 +42,7 @@ export interface PreparedRequest {
   readonly spec: RequestSpec;
   readonly timeout: number;
   readonly signal: AbortSignal | undefined;
+  readonly throwHttpErrors: boolean;
 }
 
 /** Validates and merges; throws InvalidArgumentError. `ref` is filled as soon as method and URL are known. */
@@ -68,7 +72,9 @@ export function prepareRequest(
     const value = merged[name];
     if (value !== undefined) headers[name] = value;
   }
-  const body = encodeBody(o.json, o.body, headers);
+  const transport = hasTransportOptions(o) ? resolveTransport(o, session.transport, '') : session.transport;
+  if (transport.authorization !== undefined && headers.authorization === undefined) headers.authorization = transport.authorization;
+  const body = encodeBody(o.json, o.form === undefined ? o.body : encodeForm(o.form, o.body), headers);
   const timeout = checkTimeout(o.timeout, 'timeout') ?? session.timeout;
   const signal = o.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal must be an AbortSignal');
@@ -79,9 +85,10 @@ export function prepareRequest(
   const keepBody = o.keepBody ?? true;
   if (typeof keepBody !== 'boolean') throw new InvalidArgumentError(`keepBody must be a boolean, got ${String(keepBody)}`);
   return {
-    spec: { id, method, url: url.href, headers, body, background, callbacks: session.callbacks, keepBody },
+    spec: { id, method, url: url.href, headers, body, background, callbacks: session.callbacks, keepBody, transport: transport.spec },
     timeout,
     signal,
+    throwHttpErrors: transport.throwHttpErrors,
   };
 }
 
@@ -122,4 +129,19 @@ function encodeBody(json: unknown, body: unknown, headers: Record<string, string
     return body.toString();
   }
   throw new InvalidArgumentError(`body must be a string, Uint8Array, ArrayBuffer or URLSearchParams, got ${Object.prototype.toString.call(body)}`);
+}
+
+function encodeForm(form: unknown, body: unknown): URLSearchParams {
+  if (body !== undefined) throw new InvalidArgumentError('form and body cannot both be given; pick one');
+  if (form instanceof URLSearchParams) return form;
+  if (form === null || typeof form !== 'object' || Array.isArray(form))
+    throw new InvalidArgumentError('form must be a record of strings, numbers or booleans, or URLSearchParams');
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(form)) {
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new InvalidArgumentError(`form.${name} must be a string, number or boolean, got ${typeof value}`);
+    }
+    params.append(name, String(value));
+  }
+  return params;
 }

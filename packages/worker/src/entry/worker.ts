@@ -16,12 +16,12 @@ import {
   type ResultsMessage,
   type WorkerBootData,
 } from '../protocol/messages.js';
-import { workerAgent } from '../runtime/http.js';
+import { configureAgents } from '../runtime/http.js';
 import { type PackedResult, runRequest } from '../runtime/run-request.js';
 
 const log = debuglog('threadfetch');
 const boot = workerData as WorkerBootData;
-workerAgent(boot.agent);
+configureAgents(boot.agent);
 
 /** In-flight requests of this worker, by id, with what cancelling them needs. */
 const inflight = new Map<number, { controller: AbortController; method: string; url: string }>();

@@ -44,6 +44,22 @@ export interface RequestSpec {
   readonly callbacks: string | undefined;
   /** false: the body is dropped in the worker and never crosses threads. */
   readonly keepBody: boolean;
+  /** Connection and response limits; one object shared by the requests of a session, so sent once per batch. */
+  readonly transport: TransportSpec;
+}
+
+/** How a request is carried: redirects, limits and per-phase timeouts. */
+export interface TransportSpec {
+  /** Redirects to follow; 0 returns 3xx responses as they are. */
+  readonly maxRedirects: number;
+  /** Most decoded body bytes accepted. */
+  readonly maxResponseSize: number;
+  /** ms to establish a connection. */
+  readonly connectTimeout: number;
+  /** ms from sending to the response headers. */
+  readonly headersTimeout: number;
+  /** ms the body may stall between chunks. */
+  readonly bodyTimeout: number;
 }
 
 /** A Piscina task: a batch of requests. */

@@ -1,20 +1,46 @@
-/** HTTP inside the worker: one undici Agent per worker, always passed as the explicit dispatcher. */
-import { Agent, request } from 'undici';
-import { NetworkError, type RequestRef } from '../errors.js';
-import type { AgentSettings } from '../protocol/messages.js';
+/**
+ * HTTP inside the worker: undici Agents (one per distinct connect timeout, composed with undici's
+ * redirect interceptor), always passed as the explicit dispatcher. Bodies are decoded here and read
+ * into one exact-size buffer under the size limit.
+ */
+import type { Readable } from 'node:stream';
+import { Agent, type Dispatcher, interceptors, request } from 'undici';
+import {
+  BodyTimeoutError,
+  ConnectTimeoutError,
+  HeadersTimeoutError,
+  NetworkError,
+  type RequestRef,
+  ResponseTooLargeError,
+  ThreadfetchError,
+  TooManyRedirectsError,
+} from '../errors.js';
+import type { AgentSettings, TransportSpec } from '../protocol/messages.js';
 import type { RawResponse } from './background-response.js';
+import { acceptEncoding, decodedBody } from './decode.js';
 
-let agent: Agent | undefined;
+let settings: AgentSettings = { connectionsPerOrigin: undefined, keepAliveTimeout: 4_000 };
+const dispatchers = new Map<number, Dispatcher>();
+const agents: Agent[] = [];
 
-/** Creates the worker's Agent once; later calls return it. */
-export function workerAgent(settings?: AgentSettings): Agent {
-  if (!agent) {
-    agent = new Agent({
-      keepAliveTimeout: settings?.keepAliveTimeout ?? 4_000,
-      ...(settings?.connectionsPerOrigin === undefined ? {} : { connections: settings.connectionsPerOrigin }),
+/** Sets the pool settings for this worker's Agents; called once at worker start. */
+export function configureAgents(next: AgentSettings): void {
+  settings = next;
+}
+
+function dispatcherFor(transport: TransportSpec): Dispatcher {
+  let dispatcher = dispatchers.get(transport.connectTimeout);
+  if (!dispatcher) {
+    const agent = new Agent({
+      keepAliveTimeout: settings.keepAliveTimeout,
+      connect: { timeout: transport.connectTimeout },
+      ...(settings.connectionsPerOrigin === undefined ? {} : { connections: settings.connectionsPerOrigin }),
     });
+    agents.push(agent);
+    dispatcher = agent.compose(interceptors.redirect({ maxRedirections: 0 }));
+    dispatchers.set(transport.connectTimeout, dispatcher);
   }
-  return agent;
+  return dispatcher;
 }
 
 /** What to send. Headers use lower-case names. */
@@ -23,6 +49,7 @@ export interface Outgoing {
   readonly url: string;
   readonly headers: Record<string, string>;
   readonly body: Uint8Array | string | undefined;
+  readonly transport: TransportSpec;
 }
 
 /** Marks reached while the response arrives. */
@@ -31,50 +58,55 @@ export interface Marks {
   body: number;
 }
 
-/**
- * Sends one request and reads its whole body into one exact-size Uint8Array that owns its ArrayBuffer,
- * so the buffer can be transferred without dragging a shared pool along (FACTS.md).
- */
+/** Sends one request and reads its whole, decoded body. */
 export async function send(out: Outgoing, signal: AbortSignal, marks: Marks): Promise<RawResponse> {
   const ref: RequestRef = { method: out.method, url: out.url };
+  const { transport } = out;
   try {
+    const headers = out.headers['accept-encoding'] === undefined ? { ...out.headers, 'accept-encoding': acceptEncoding } : out.headers;
     const res = await request(out.url, {
-      dispatcher: workerAgent(),
-      method: out.method as 'GET',
-      headers: out.headers,
+      dispatcher: dispatcherFor(transport),
+      method: out.method as Dispatcher.HttpMethod,
+      headers,
       body: out.body ?? null,
       signal,
-    });
+      maxRedirections: transport.maxRedirects,
+      throwOnMaxRedirect: transport.maxRedirects > 0,
+      headersTimeout: transport.headersTimeout,
+      bodyTimeout: transport.bodyTimeout,
+    } as Parameters<typeof request>[1]);
     marks.headers = performance.timeOrigin + performance.now();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-      chunks.push(chunk);
-      size += chunk.byteLength;
-    }
+    const body = decodedBody(res.body as unknown as Readable, res.headers['content-encoding']);
+    const bytes = await readAll(body, transport.maxResponseSize, ref);
     marks.body = performance.timeOrigin + performance.now();
+    const history = (res.context as { history?: URL[] } | undefined)?.history;
+    const last = history?.[history.length - 1];
     return {
       status: res.statusCode,
       statusText: (res as { statusText?: string }).statusText,
       headers: res.headers,
-      url: out.url,
-      redirected: false,
-      body: concat(chunks, size),
+      url: last ? last.href : out.url,
+      redirected: history !== undefined && history.length > 1,
+      body: bytes,
     };
   } catch (error) {
     if (signal.aborted) throw signal.reason;
-    throw new NetworkError(`request failed: ${describe(error)}`, { cause: error, request: ref });
+    throw translate(error, ref, transport);
   }
 }
 
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
-}
-
-/** Joins chunks into a fresh buffer of exactly `size` bytes. */
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
+/** Reads a stream into one fresh buffer of exactly its size, stopping past `limit` bytes. */
+async function readAll(body: Readable, limit: number, ref: RequestRef): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      body.destroy();
+      throw new ResponseTooLargeError(`response body exceeds maxResponseSize (${limit} bytes, after decoding)`, { request: ref });
+    }
+    chunks.push(chunk);
+  }
   const out = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
@@ -84,6 +116,20 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
   return out;
 }
 
-export async function closeAgent(): Promise<void> {
-  await agent?.close();
+/** undici's and zlib's errors become coded threadfetch errors; the original is the cause. */
+function translate(error: unknown, request: RequestRef, transport: TransportSpec): Error {
+  if (error instanceof ThreadfetchError) return error;
+  const code = (error as { code?: unknown })?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const options = { cause: error, request };
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new ConnectTimeoutError(`no connection within connectTimeout (${transport.connectTimeout} ms)`, options);
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return new HeadersTimeoutError(`no response headers within headersTimeout (${transport.headersTimeout} ms)`, options);
+  if (code === 'UND_ERR_BODY_TIMEOUT') return new BodyTimeoutError(`the body stalled for bodyTimeout (${transport.bodyTimeout} ms)`, options);
+  if (message === 'max redirects' || message.startsWith('Redirect loop detected'))
+    return new TooManyRedirectsError(`more than maxRedirects (${transport.maxRedirects}) redirects`, options);
+  return new NetworkError(`request failed: ${typeof code === 'string' ? `${code}: ` : ''}${message}`, options);
+}
+
+export async function closeAgents(): Promise<void> {
+  await Promise.all(agents.map((agent) => agent.close()));
 }

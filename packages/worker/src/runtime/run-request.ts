@@ -1,6 +1,6 @@
 /** Runs one request spec in the worker: send, read, call back, and pack the result envelope. */
 import { CallbackError, type RequestRef, serializeError, ThreadfetchError } from '../errors.js';
-import { epochNow, type RequestSpec, type ResultEnvelope } from '../protocol/messages.js';
+import { epochNow, type RequestSpec, type ResultEnvelope, type TransportSpec } from '../protocol/messages.js';
 import { type BackgroundResponse, type CallbackContext, type FollowUpRequest, WorkerResponse } from './background-response.js';
 import { findCallback } from './callbacks.js';
 import { send } from './http.js';
@@ -26,7 +26,7 @@ export async function runRequest(spec: RequestSpec, signal: AbortSignal, receive
       const fn = await findCallback(spec.background, spec.callbacks, request);
       safe = spec.background === 'json' || spec.background === 'text';
       try {
-        data = await fn(res, context(signal, res.url));
+        data = await fn(res, context(signal, res.url, spec.transport));
       } catch (error) {
         if (signal.aborted) throw signal.reason;
         throw new CallbackError(`background callback "${spec.background}" failed: ${(error as Error)?.message ?? error}`, { cause: error, request });
@@ -83,10 +83,11 @@ function transferable(data: unknown, transfer: ArrayBuffer[]): unknown {
   return data;
 }
 
-function context(signal: AbortSignal, base: string): CallbackContext {
+function context(signal: AbortSignal, base: string, transport: TransportSpec): CallbackContext {
   return {
     signal,
     async request(follow: FollowUpRequest): Promise<BackgroundResponse> {
+      if (follow === null || typeof follow !== 'object') throw new TypeError('ctx.request(spec) needs an object with at least { url }');
       const url = new URL(follow.url, base).href;
       const method = (follow.method ?? 'GET').toUpperCase();
       const headers: Record<string, string> = {};
@@ -96,7 +97,7 @@ function context(signal: AbortSignal, base: string): CallbackContext {
         body = JSON.stringify(follow.json);
         headers['content-type'] ??= 'application/json';
       }
-      const raw = await send({ method, url, headers, body }, signal, { headers: 0, body: 0 });
+      const raw = await send({ method, url, headers, body, transport }, signal, { headers: 0, body: 0 });
       return new WorkerResponse(raw);
     },
   };
