@@ -107,6 +107,11 @@ export class NetworkError extends ThreadfetchError {
   override readonly code = 'TF_ERR_NETWORK';
 }
 
+/** The TLS handshake failed: an unverifiable or expired certificate, a name mismatch. `cause.code` is Node's. */
+export class TlsError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_TLS';
+}
+
 /** A background callback threw, rejected or returned a value that cannot cross threads. `cause` is its error. */
 export class CallbackError extends ThreadfetchError {
   override readonly code = 'TF_ERR_CALLBACK_FAILED';
@@ -162,6 +167,7 @@ const classes = {
   TF_ERR_RESULT_TIMEOUT: ResultTimeoutError,
   TF_ERR_ABORTED: AbortedError,
   TF_ERR_NETWORK: NetworkError,
+  TF_ERR_TLS: TlsError,
   TF_ERR_CALLBACK_FAILED: CallbackError,
   TF_ERR_UNKNOWN_CALLBACK: UnknownCallbackError,
   TF_ERR_CALLBACKS_MODULE: CallbacksModuleError,

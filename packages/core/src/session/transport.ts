@@ -1,5 +1,6 @@
 /** Options that set how requests are carried (redirects, limits, per-phase timeouts, auth); session defaults, request overrides. */
 import { InvalidArgumentError, type TransportSpec } from '@threadfetch/worker';
+import { checkProxy, checkRetry, checkTls, type RetryOptions, type TlsOptions } from './connection.js';
 
 /** Credentials: HTTP Basic (`username`/`password`) or a bearer token. */
 export type Auth = { readonly username: string; readonly password: string } | { readonly bearer: string };
@@ -22,6 +23,14 @@ export interface TransportOptions {
   readonly throwHttpErrors?: boolean;
   /** Sets `authorization`: Basic for `{ username, password }`, Bearer for `{ bearer }`. @default undefined */
   readonly auth?: Auth;
+  /** TLS settings for https: URLs; certificates are always verified unless `rejectUnauthorized: false`. @default Node's defaults */
+  readonly tls?: TlsOptions;
+  /** Offer HTTP/2 (ALPN) on https: connections; servers that decline get HTTP/1.1. @default false */
+  readonly http2?: boolean;
+  /** A proxy URL, or `false` for none. @default the HTTP_PROXY / HTTPS_PROXY / NO_PROXY environment variables, read when the session is made */
+  readonly proxy?: string | URL | false;
+  /** Retries: a number of retries, or a policy. Idempotent methods only unless `methods` says otherwise. @default undefined (no retries) */
+  readonly retry?: number | RetryOptions;
 }
 
 export const transportOptionNames: ReadonlySet<string> = new Set([
@@ -33,6 +42,10 @@ export const transportOptionNames: ReadonlySet<string> = new Set([
   'bodyTimeout',
   'throwHttpErrors',
   'auth',
+  'tls',
+  'http2',
+  'proxy',
+  'retry',
 ]);
 
 export const transportDefaults = Object.freeze({
@@ -94,6 +107,8 @@ export function resolveTransport(options: Record<string, unknown>, base: Transpo
     throw new InvalidArgumentError(`${prefix}redirect must be 'follow' or 'manual', got ${String(redirect)}`);
   const throwHttpErrors = options.throwHttpErrors;
   if (throwHttpErrors !== undefined && typeof throwHttpErrors !== 'boolean') throw new InvalidArgumentError(`${prefix}throwHttpErrors must be a boolean`);
+  const http2 = options.http2;
+  if (http2 !== undefined && typeof http2 !== 'boolean') throw new InvalidArgumentError(`${prefix}http2 must be a boolean`);
   const baseSpec = base?.spec;
   const follow = redirect ?? base?.redirect ?? transportDefaults.redirect;
   const maxRedirects = nonNegativeInteger(options.maxRedirects, `${prefix}maxRedirects`) ?? base?.maxRedirects ?? transportDefaults.maxRedirects;
@@ -105,6 +120,10 @@ export function resolveTransport(options: Record<string, unknown>, base: Transpo
       connectTimeout: positiveMs(options.connectTimeout, `${prefix}connectTimeout`) ?? baseSpec?.connectTimeout ?? transportDefaults.connectTimeout,
       headersTimeout: positiveMs(options.headersTimeout, `${prefix}headersTimeout`) ?? baseSpec?.headersTimeout ?? transportDefaults.headersTimeout,
       bodyTimeout: positiveMs(options.bodyTimeout, `${prefix}bodyTimeout`) ?? baseSpec?.bodyTimeout ?? transportDefaults.bodyTimeout,
+      tls: options.tls === undefined ? baseSpec?.tls : checkTls(options.tls, `${prefix}tls`),
+      http2: http2 ?? baseSpec?.http2 ?? false,
+      proxy: options.proxy === undefined && baseSpec ? baseSpec.proxy : checkProxy(options.proxy, `${prefix}proxy`),
+      retry: options.retry === undefined ? baseSpec?.retry : checkRetry(options.retry, `${prefix}retry`),
     }),
     redirect: follow,
     maxRedirects,

@@ -16,7 +16,7 @@ import {
   type ResultsMessage,
   type WorkerBootData,
 } from '../protocol/messages.js';
-import { configureAgents } from '../runtime/http.js';
+import { configureAgents } from '../runtime/dispatchers.js';
 import { type PackedResult, runRequest } from '../runtime/run-request.js';
 
 const log = debuglog('threadfetch');

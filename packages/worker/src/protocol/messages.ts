@@ -60,6 +60,40 @@ export interface TransportSpec {
   readonly headersTimeout: number;
   /** ms the body may stall between chunks. */
   readonly bodyTimeout: number;
+  /** TLS settings for https: origins; undefined: Node's defaults (verification on). */
+  readonly tls: TlsSpec | undefined;
+  /** Negotiate HTTP/2 over TLS (ALPN) where the server offers it. */
+  readonly http2: boolean;
+  /** Proxy to go through; undefined: direct. */
+  readonly proxy: ProxySpec | undefined;
+  /** Retry policy; undefined: no retries. */
+  readonly retry: RetrySpec | undefined;
+}
+
+/** TLS options, as Node's tls.connect takes them. */
+export interface TlsSpec {
+  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  readonly cert?: string | Uint8Array;
+  readonly key?: string | Uint8Array;
+  readonly servername?: string;
+  readonly rejectUnauthorized?: boolean;
+}
+
+/** A fixed proxy, or the HTTP_PROXY / HTTPS_PROXY / NO_PROXY values read on the main thread. */
+export type ProxySpec =
+  | { readonly uri: string }
+  | { readonly httpProxy: string | undefined; readonly httpsProxy: string | undefined; readonly noProxy: string | undefined };
+
+/** undici's retry interceptor options. */
+export interface RetrySpec {
+  readonly maxRetries: number;
+  readonly methods: readonly string[];
+  readonly statusCodes: readonly number[];
+  readonly errorCodes: readonly string[];
+  readonly minTimeout: number;
+  readonly maxTimeout: number;
+  readonly timeoutFactor: number;
+  readonly retryAfter: boolean;
 }
 
 /** A Piscina task: a batch of requests. */

@@ -1,10 +1,9 @@
 /**
- * HTTP inside the worker: undici Agents (one per distinct connect timeout, composed with undici's
- * redirect interceptor), always passed as the explicit dispatcher. Bodies are decoded here and read
- * into one exact-size buffer under the size limit.
+ * HTTP inside the worker: one undici request per call, on the dispatcher for its transport settings.
+ * Bodies are decoded here and read into one exact-size buffer under the size limit.
  */
 import type { Readable } from 'node:stream';
-import { Agent, type Dispatcher, interceptors, request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import {
   BodyTimeoutError,
   ConnectTimeoutError,
@@ -13,35 +12,13 @@ import {
   type RequestRef,
   ResponseTooLargeError,
   ThreadfetchError,
+  TlsError,
   TooManyRedirectsError,
 } from '../errors.js';
-import type { AgentSettings, TransportSpec } from '../protocol/messages.js';
+import type { TransportSpec } from '../protocol/messages.js';
 import type { RawResponse } from './background-response.js';
 import { acceptEncoding, decodedBody } from './decode.js';
-
-let settings: AgentSettings = { connectionsPerOrigin: undefined, keepAliveTimeout: 4_000 };
-const dispatchers = new Map<number, Dispatcher>();
-const agents: Agent[] = [];
-
-/** Sets the pool settings for this worker's Agents; called once at worker start. */
-export function configureAgents(next: AgentSettings): void {
-  settings = next;
-}
-
-function dispatcherFor(transport: TransportSpec): Dispatcher {
-  let dispatcher = dispatchers.get(transport.connectTimeout);
-  if (!dispatcher) {
-    const agent = new Agent({
-      keepAliveTimeout: settings.keepAliveTimeout,
-      connect: { timeout: transport.connectTimeout },
-      ...(settings.connectionsPerOrigin === undefined ? {} : { connections: settings.connectionsPerOrigin }),
-    });
-    agents.push(agent);
-    dispatcher = agent.compose(interceptors.redirect({ maxRedirections: 0 }));
-    dispatchers.set(transport.connectTimeout, dispatcher);
-  }
-  return dispatcher;
-}
+import { dispatcherFor } from './dispatchers.js';
 
 /** What to send. Headers use lower-case names. */
 export interface Outgoing {
@@ -116,6 +93,8 @@ async function readAll(body: Readable, limit: number, ref: RequestRef): Promise<
   return out;
 }
 
+const tlsCode = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(VERIFY|GET)_)/;
+
 /** undici's and zlib's errors become coded threadfetch errors; the original is the cause. */
 function translate(error: unknown, request: RequestRef, transport: TransportSpec): Error {
   if (error instanceof ThreadfetchError) return error;
@@ -125,11 +104,8 @@ function translate(error: unknown, request: RequestRef, transport: TransportSpec
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return new ConnectTimeoutError(`no connection within connectTimeout (${transport.connectTimeout} ms)`, options);
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return new HeadersTimeoutError(`no response headers within headersTimeout (${transport.headersTimeout} ms)`, options);
   if (code === 'UND_ERR_BODY_TIMEOUT') return new BodyTimeoutError(`the body stalled for bodyTimeout (${transport.bodyTimeout} ms)`, options);
+  if (typeof code === 'string' && tlsCode.test(code)) return new TlsError(`TLS failed: ${code}: ${message}`, options);
   if (message === 'max redirects' || message.startsWith('Redirect loop detected'))
     return new TooManyRedirectsError(`more than maxRedirects (${transport.maxRedirects}) redirects`, options);
   return new NetworkError(`request failed: ${typeof code === 'string' ? `${code}: ` : ''}${message}`, options);
-}
-
-export async function closeAgents(): Promise<void> {
-  await Promise.all(agents.map((agent) => agent.close()));
 }

@@ -1,0 +1,71 @@
+/**
+ * The worker's undici dispatchers: one per distinct connection setting (connect timeout, TLS, HTTP/2,
+ * proxy, retry policy), each an Agent or proxy agent composed with undici's redirect interceptor and,
+ * when a retry policy is set, its retry interceptor. Passed explicitly to every request.
+ */
+import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors, ProxyAgent } from 'undici';
+import type { AgentSettings, TransportSpec } from '../protocol/messages.js';
+
+let settings: AgentSettings = { connectionsPerOrigin: undefined, keepAliveTimeout: 4_000 };
+const byKey = new Map<string, Dispatcher>();
+const byObject = new WeakMap<TransportSpec, Dispatcher>();
+const roots: Dispatcher[] = [];
+
+/** Sets the pool settings for this worker's Agents; called once at worker start. */
+export function configureAgents(next: AgentSettings): void {
+  settings = next;
+}
+
+/** The dispatcher for a transport; the same settings always get the same connection pool. */
+export function dispatcherFor(transport: TransportSpec): Dispatcher {
+  let dispatcher = byObject.get(transport);
+  if (dispatcher) return dispatcher;
+  const key = JSON.stringify([transport.connectTimeout, transport.tls, transport.http2, transport.proxy, transport.retry]);
+  dispatcher = byKey.get(key);
+  if (!dispatcher) {
+    dispatcher = create(transport);
+    byKey.set(key, dispatcher);
+  }
+  byObject.set(transport, dispatcher);
+  return dispatcher;
+}
+
+function create(transport: TransportSpec): Dispatcher {
+  const connect = { timeout: transport.connectTimeout, ...(transport.tls as object | undefined) };
+  const options = {
+    keepAliveTimeout: settings.keepAliveTimeout,
+    allowH2: transport.http2,
+    ...(settings.connectionsPerOrigin === undefined ? {} : { connections: settings.connectionsPerOrigin }),
+  };
+  const { proxy } = transport;
+  let root: Dispatcher;
+  if (proxy === undefined) root = new Agent({ ...options, connect });
+  else if ('uri' in proxy) root = new ProxyAgent({ ...options, uri: proxy.uri, requestTls: connect, proxyTls: { timeout: transport.connectTimeout } });
+  else {
+    root = new EnvHttpProxyAgent({
+      ...options,
+      connect,
+      ...(proxy.httpProxy === undefined ? {} : { httpProxy: proxy.httpProxy }),
+      ...(proxy.httpsProxy === undefined ? {} : { httpsProxy: proxy.httpsProxy }),
+      noProxy: proxy.noProxy ?? '',
+    });
+  }
+  roots.push(root);
+  const chain = [interceptors.redirect({ maxRedirections: 0 })];
+  if (transport.retry)
+    chain.push(
+      interceptors.retry({
+        ...transport.retry,
+        methods: [...transport.retry.methods],
+        statusCodes: [...transport.retry.statusCodes],
+        errorCodes: [...transport.retry.errorCodes],
+        throwOnError: false,
+      } as never),
+    );
+  return root.compose(...chain);
+}
+
+/** Closes every connection pool of this worker. */
+export async function closeDispatchers(): Promise<void> {
+  await Promise.all(roots.map((d) => d.close()));
+}
