@@ -3,7 +3,15 @@
  * returned to the main thread as futures.
  */
 
-export type { BackgroundCallback, BackgroundResponse, CallbackContext, FollowUpRequest } from '@threadfetch/worker';
+export type {
+  BackgroundCallback,
+  BackgroundResponse,
+  CallbackContext,
+  FollowUpRequest,
+  Hooks,
+  StreamingBackgroundResponse,
+  StreamingCallback,
+} from '@threadfetch/worker';
 export {
   AbortedError,
   BodyTimeoutError,
@@ -21,8 +29,10 @@ export {
   ResponseTooLargeError,
   ResultTimeoutError,
   SessionClosedError,
+  streaming,
   ThreadfetchError,
   TimeoutError,
+  TlsError,
   TooManyRedirectsError,
   UnknownCallbackError,
   WorkerCrashedError,
@@ -34,7 +44,9 @@ export { type AsCompletedOptions, asCompleted } from './future/as-completed.js';
 export { Future } from './future/future.js';
 export { ReturnWhen, type WaitOptions, type WaitResult, wait } from './future/wait.js';
 export { Response, type Timings } from './response/response.js';
+export { StreamResponse } from './response/stream-response.js';
 export type { AnyCallbacks, BackgroundName, CallbackNames, DataOf } from './session/callback-types.js';
+export { type RetryOptions, retryDefaults, type TlsOptions } from './session/connection.js';
 export { type CloseOptions, FuturesSession } from './session/futures-session.js';
 export type { SessionOptions } from './session/options.js';
 export { sessionDefaults } from './session/options.js';

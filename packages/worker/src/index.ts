@@ -5,5 +5,14 @@
 
 export * from './errors.js';
 export * from './protocol/messages.js';
-export type { BackgroundCallback, BackgroundResponse, CallbackContext, FollowUpRequest } from './runtime/background-response.js';
-export { toHeaders } from './runtime/background-response.js';
+export * from './protocol/stream.js';
+export type {
+  BackgroundCallback,
+  BackgroundResponse,
+  CallbackContext,
+  FollowUpRequest,
+  StreamingBackgroundResponse,
+  StreamingCallback,
+} from './runtime/background-response.js';
+export { streaming, toHeaders } from './runtime/background-response.js';
+export type { Hooks } from './runtime/hooks.js';

@@ -18,6 +18,8 @@ export interface Job {
    * (worker crash, queue full, executor closed).
    */
   finish(result: ResultEnvelope | Error): void;
+  /** Download progress reported by the worker. */
+  progress(loaded: number, total: number | undefined): void;
 }
 
 /** What a session needs from an executor: the contract a distributed executor implements too. */

@@ -5,12 +5,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { debuglog } from 'node:util';
-import { BroadcastChannel } from 'node:worker_threads';
+import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
 import {
   type BatchTask,
   type CancelReason,
   epochNow,
   MessageType,
+  type ProgressMessage,
   QueueFullError,
   type ResultEnvelope,
   type ResultsMessage,
@@ -58,7 +59,7 @@ export class ThreadExecutor implements Executor {
       workerData: boot,
       ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
     });
-    this.#pool.on('message', (message: ResultsMessage) => this.#onResults(message));
+    this.#pool.on('message', (message: ResultsMessage | ProgressMessage) => this.#onResults(message));
     this.#pool.on('error', (error: unknown) => log('pool error: %o', error));
   }
 
@@ -149,7 +150,7 @@ export class ThreadExecutor implements Executor {
       const batch = outbox.slice(i, i + size);
       for (const job of batch) job.sentAt = now;
       const task: BatchTask = { specs: batch.map((job) => job.spec) };
-      this.#pool.run(task).then(
+      this.#pool.run(task, { transferList: ports(task) }).then(
         (result: ResultsMessage | null) => {
           if (result) this.#onResults(result);
         },
@@ -158,7 +159,11 @@ export class ThreadExecutor implements Executor {
     }
   }
 
-  #onResults(message: ResultsMessage): void {
+  #onResults(message: ResultsMessage | ProgressMessage): void {
+    if (message?.type === MessageType.progress) {
+      this.#jobs.get(message.id)?.progress(message.loaded, message.total);
+      return;
+    }
     if (message?.type !== MessageType.results) return;
     for (const envelope of message.results) this.#complete(envelope.id, envelope);
     this.#pump();
@@ -191,4 +196,14 @@ export class ThreadExecutor implements Executor {
       if (job) this.#send(job);
     }
   }
+}
+
+/** The ports a batch carries (stream and hooks channels), which must be transferred. */
+function ports(task: BatchTask): MessagePort[] | undefined {
+  const list: MessagePort[] = [];
+  for (const spec of task.specs) {
+    if (spec.stream) list.push(spec.stream);
+    if (spec.hooks) list.push(spec.hooks);
+  }
+  return list.length > 0 ? list : undefined;
 }

@@ -8,8 +8,8 @@ export const kControl = Symbol('threadfetch.future.control');
 type Listener = () => void;
 
 /** What the session and executor do to a future. */
-export interface FutureControl<D> {
-  resolve(value: Response<D>): void;
+export interface FutureControl<R> {
+  resolve(value: R): void;
   reject(error: Error): void;
   setRunning(): void;
   /** Called by `cancel()` while pending; returns true when the cancel took effect. */
@@ -22,20 +22,23 @@ export interface FutureControl<D> {
  * The result of a request that has not finished yet. Await it (it is PromiseLike) or use `result(ms)`.
  * A rejected future whose error is never read does not raise an unhandled rejection.
  */
-export class Future<D = unknown> implements PromiseLike<Response<D>> {
-  readonly #promise: Promise<Response<D>>;
+/**
+ * `D` is the type of `res.data`; `R` the resolved response (a {@link StreamResponse} for `session.stream`).
+ */
+export class Future<D = unknown, R = Response<D>> implements PromiseLike<R> {
+  readonly #promise: Promise<R>;
   readonly #request: RequestRef;
   #state: 'pending' | 'running' | 'fulfilled' | 'rejected' = 'pending';
   #cancelled = false;
   #error: Error | undefined;
   #listeners: Listener[] | undefined;
-  readonly [kControl]: FutureControl<D>;
+  readonly [kControl]: FutureControl<R>;
 
   constructor(request: RequestRef) {
     this.#request = request;
-    let resolve!: (value: Response<D>) => void;
+    let resolve!: (value: R) => void;
     let reject!: (error: Error) => void;
-    this.#promise = new Promise<Response<D>>((res, rej) => {
+    this.#promise = new Promise<R>((res, rej) => {
       resolve = res;
       reject = rej;
     });
@@ -114,7 +117,7 @@ export class Future<D = unknown> implements PromiseLike<Response<D>> {
    * Waits for the response. With `timeoutMs`, rejects with `TF_ERR_RESULT_TIMEOUT` if the future is not
    * done by then; the request itself goes on.
    */
-  result(timeoutMs?: number): Promise<Response<D>> {
+  result(timeoutMs?: number): Promise<R> {
     if (timeoutMs === undefined || this.done) return this.#promise;
     if (!(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs <= 2_147_483_647)) {
       return Promise.reject(
@@ -133,18 +136,18 @@ export class Future<D = unknown> implements PromiseLike<Response<D>> {
   }
 
   // biome-ignore lint/suspicious/noThenProperty: a Future is a thenable by design
-  then<A = Response<D>, B = never>(
-    onFulfilled?: ((value: Response<D>) => A | PromiseLike<A>) | null,
+  then<A = R, B = never>(
+    onFulfilled?: ((value: R) => A | PromiseLike<A>) | null,
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
     return this.#promise.then(onFulfilled, onRejected);
   }
 
-  catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<Response<D> | B> {
+  catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<R | B> {
     return this.#promise.catch(onRejected);
   }
 
-  finally(onFinally?: (() => void) | null): Promise<Response<D>> {
+  finally(onFinally?: (() => void) | null): Promise<R> {
     return this.#promise.finally(onFinally);
   }
 

@@ -1,6 +1,8 @@
 /** One request on the main thread: the job the executor runs, tied to its future, timer and signal. */
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import {
   AbortedError,
+  CallbackError,
   type CancelReason,
   deserializeError,
   epochNow,
@@ -9,11 +11,13 @@ import {
   type ResultEnvelope,
   TimeoutError,
 } from '@threadfetch/worker';
+import { type Endpoint, expose } from 'comlink';
 import { type Executor, type Job, JobState } from '../executor/job.js';
 import type { FutureControl } from '../future/future.js';
 import { Response, type Timings } from '../response/response.js';
+import { receiveStream } from '../response/stream-response.js';
 import type { ResolvedSessionOptions } from './options.js';
-import { prepareRequest } from './request-options.js';
+import { type PreparedRequest, prepareRequest } from './request-options.js';
 
 export class Call implements Job {
   readonly spec: RequestSpec;
@@ -25,6 +29,8 @@ export class Call implements Job {
   readonly #throwHttpErrors: boolean;
   readonly #control: FutureControl<unknown>;
   readonly #executor: Executor;
+  readonly #prepared: PreparedRequest;
+  #port: MessagePort | undefined;
   #timer: NodeJS.Timeout | undefined;
   #onAbort: (() => void) | undefined;
 
@@ -38,9 +44,11 @@ export class Call implements Job {
     ref: { method: string; url: string },
     control: FutureControl<unknown>,
     executor: Executor,
+    stream = false,
   ) {
     const prepared = prepareRequest(id, method, url, options, session, ref);
-    this.spec = prepared.spec;
+    this.#prepared = prepared;
+    this.spec = stream || prepared.hooks ? { ...prepared.spec, stream: stream ? this.#openStream() : undefined, hooks: this.#exposeHooks() } : prepared.spec;
     this.#timeout = prepared.timeout;
     this.#signal = prepared.signal;
     this.#throwHttpErrors = prepared.throwHttpErrors;
@@ -68,6 +76,17 @@ export class Call implements Job {
     this.#control.onCancel = (reason) => this.abort(new AbortedError('request cancelled', { cause: reason, request: this.spec }), 'cancel');
     this.#control.onSettle(() => this.#cleanup());
     this.#executor.submit(this);
+  }
+
+  /** Download progress from the worker, passed to `onProgress`; a handler that throws fails the request. */
+  progress(loaded: number, total: number | undefined): void {
+    const onProgress = this.#prepared.onProgress;
+    if (!onProgress || this.state === JobState.finished) return;
+    try {
+      onProgress({ loaded, total });
+    } catch (error) {
+      this.abort(new CallbackError(`onProgress threw: ${(error as Error)?.message ?? error}`, { cause: error, request: this.spec }), 'cancel');
+    }
   }
 
   /** Cancels through the executor and rejects the future with `error`; false when already finished. */
@@ -123,7 +142,29 @@ export class Call implements Job {
     };
   }
 
+  /** The worker's side of a comlink channel exposing the caller's hooks; ours closes when the request settles. */
+  #exposeHooks(): MessagePort | undefined {
+    const hooks = this.#prepared.hooks;
+    if (!hooks) return undefined;
+    const { port1, port2 } = new MessageChannel();
+    expose(hooks, port1 as unknown as Endpoint);
+    this.#port = port1;
+    return port2;
+  }
+
+  /** For session.stream(): the future resolves with the head; the body follows on the port. */
+  #openStream(): MessagePort {
+    const { port1, port2 } = new MessageChannel();
+    receiveStream(
+      port1,
+      (res) => this.#control.resolve(res as never),
+      (error) => this.#control.reject(error),
+    );
+    return port2;
+  }
+
   #cleanup(): void {
+    this.#port?.close();
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
   }

@@ -3,7 +3,8 @@ import { debuglog } from 'node:util';
 import { AbortedError, InvalidArgumentError, SessionClosedError } from '@threadfetch/worker';
 import type { Executor } from '../executor/job.js';
 import { ThreadExecutor } from '../executor/thread-executor.js';
-import { Future, kControl } from '../future/future.js';
+import { Future, type FutureControl, kControl } from '../future/future.js';
+import type { StreamResponse } from '../response/stream-response.js';
 import { Call } from './call.js';
 import type { AnyCallbacks, BackgroundName, DataOf } from './callback-types.js';
 import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from './options.js';
@@ -74,6 +75,23 @@ export class FuturesSession<M = AnyCallbacks> {
     return this.#submit('OPTIONS', url, options);
   }
 
+  /**
+   * Resolves when the response headers arrive, with `body` a ReadableStream fed by chunks transferred
+   * from the worker, with backpressure. `timeout` covers the wait for the headers; `bodyTimeout` the
+   * stalls after. Any method: `stream(url, { method: 'POST', json })`. Not with `background`.
+   */
+  stream(url: string | URL, options?: RequestOptions<M, undefined> & { readonly method?: string }): Future<undefined, StreamResponse> {
+    const { method = 'GET', ...rest } = options ?? {};
+    if ((rest as { background?: unknown }).background !== undefined) {
+      const future = new Future<undefined, StreamResponse>({ method: String(method), url: String(url) });
+      future[kControl].reject(
+        new InvalidArgumentError(`stream() does not take background; use a streaming callback with get() instead (${String(method)} ${String(url)})`),
+      );
+      return future;
+    }
+    return this.#submit(method, url, rest, true) as unknown as Future<undefined, StreamResponse>;
+  }
+
   /** Any method: `request({ method: 'PATCH', url, json })`. */
   request<B extends BackgroundName<M> | undefined = undefined>(init: RequestInit<M, B>): Future<DataOf<M, B>> {
     if (init === null || typeof init !== 'object') {
@@ -85,7 +103,7 @@ export class FuturesSession<M = AnyCallbacks> {
     return this.#submit(method, url, rest as Opts<M, B>);
   }
 
-  #submit<D>(method: unknown, url: unknown, options: unknown): Future<D> {
+  #submit<D>(method: unknown, url: unknown, options: unknown, stream = false): Future<D> {
     const ref: { method: string; url: string } = { method: String(method), url: String(url) };
     const future = new Future<D>(ref);
     const control = future[kControl];
@@ -95,7 +113,17 @@ export class FuturesSession<M = AnyCallbacks> {
     }
     let call: Call;
     try {
-      call = new Call(nextId++, method, url, options as Record<string, unknown> | undefined, this.#options, ref, control, this.executor);
+      call = new Call(
+        nextId++,
+        method,
+        url,
+        options as Record<string, unknown> | undefined,
+        this.#options,
+        ref,
+        control as FutureControl<unknown>,
+        this.executor,
+        stream,
+      );
     } catch (error) {
       const e = error instanceof Error ? error : new InvalidArgumentError(String(error));
       if (e instanceof InvalidArgumentError && e.request === undefined) Object.defineProperty(e, 'request', { value: { ...ref } });

@@ -1,4 +1,6 @@
 /** Per-request options, their validation, and the merge with session defaults into a wire spec. */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type RequestSpec } from '@threadfetch/worker';
 import type { AnyCallbacks, BackgroundName } from './callback-types.js';
 import type { ResolvedSessionOptions } from './options.js';
@@ -25,6 +27,18 @@ export interface RequestOptions<M = AnyCallbacks, B extends BackgroundName<M> | 
   readonly background?: B;
   /** false drops the body in the worker after the callback, so it never crosses threads (`res.body` is empty). @default true */
   readonly keepBody?: boolean;
+  /** Called on the main thread as the body downloads, at most every 100 ms and once at the end. @default undefined */
+  readonly onProgress?: (progress: Progress) => void;
+  /** Write the body to this file (path or file: URL) from the worker; `res.body` is empty. Not with a non-streaming `background`. @default undefined */
+  readonly saveTo?: string | URL;
+  /** Functions callbacks may call on the main thread as `await ctx.hooks.name(...args)` (through comlink). @default undefined */
+  readonly hooks?: Readonly<Record<string, (...args: never[]) => unknown>>;
+}
+
+/** Download progress: bytes read so far, and the total when the server announced it (and did not compress). */
+export interface Progress {
+  readonly loaded: number;
+  readonly total: number | undefined;
 }
 
 /** `request()` takes the method and URL in the options. */
@@ -34,7 +48,21 @@ export type RequestInit<M = AnyCallbacks, B extends BackgroundName<M> | undefine
   readonly url: string | URL;
 };
 
-const requestKeys = new Set(['query', 'headers', 'json', 'form', 'body', 'timeout', 'signal', 'background', 'keepBody', ...transportOptionNames]);
+const requestKeys = new Set([
+  'query',
+  'headers',
+  'json',
+  'form',
+  'body',
+  'timeout',
+  'signal',
+  'background',
+  'keepBody',
+  'onProgress',
+  'saveTo',
+  'hooks',
+  ...transportOptionNames,
+]);
 const allowed = [...requestKeys].join(', ');
 
 /** A validated request, ready for the executor. */
@@ -43,6 +71,8 @@ export interface PreparedRequest {
   readonly timeout: number;
   readonly signal: AbortSignal | undefined;
   readonly throwHttpErrors: boolean;
+  readonly onProgress: ((progress: Progress) => void) | undefined;
+  readonly hooks: Readonly<Record<string, (...args: never[]) => unknown>> | undefined;
 }
 
 /** Validates and merges; throws InvalidArgumentError. `ref` is filled as soon as method and URL are known. */
@@ -82,13 +112,31 @@ export function prepareRequest(
   if (background !== undefined && (typeof background !== 'string' || background === '')) {
     throw new InvalidArgumentError(`background must be the name of a callback (json, text, or an export of the callbacks module), got ${String(background)}`);
   }
+  const onProgress = o.onProgress as PreparedRequest['onProgress'];
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw new InvalidArgumentError('onProgress must be a function');
   const keepBody = o.keepBody ?? true;
   if (typeof keepBody !== 'boolean') throw new InvalidArgumentError(`keepBody must be a boolean, got ${String(keepBody)}`);
   return {
-    spec: { id, method, url: url.href, headers, body, background, callbacks: session.callbacks, keepBody, transport: transport.spec },
+    spec: {
+      id,
+      method,
+      url: url.href,
+      headers,
+      body,
+      background,
+      callbacks: session.callbacks,
+      keepBody,
+      progress: onProgress !== undefined,
+      saveTo: savePath(o.saveTo),
+      stream: undefined,
+      hooks: undefined,
+      transport: transport.spec,
+    },
     timeout,
     signal,
     throwHttpErrors: transport.throwHttpErrors,
+    onProgress,
+    hooks: checkHooks(o.hooks),
   };
 }
 
@@ -144,4 +192,23 @@ function encodeForm(form: unknown, body: unknown): URLSearchParams {
     params.append(name, String(value));
   }
   return params;
+}
+
+function savePath(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (value instanceof URL) {
+    if (value.protocol !== 'file:') throw new InvalidArgumentError(`saveTo must be a path or a file: URL, got ${value.href}`);
+    return fileURLToPath(value);
+  }
+  if (typeof value !== 'string' || value === '') throw new InvalidArgumentError('saveTo must be a non-empty path or a file: URL');
+  return resolve(value);
+}
+
+function checkHooks(value: unknown): PreparedRequest['hooks'] {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgumentError('hooks must be an object of functions');
+  for (const [name, fn] of Object.entries(value)) {
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`hooks.${name} must be a function, got ${typeof fn}`);
+  }
+  return value as PreparedRequest['hooks'];
 }

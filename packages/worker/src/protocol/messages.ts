@@ -8,10 +8,12 @@
  * - main -> all workers: cancellations on a `BroadcastChannel` named in the pool's `workerData`
  *   ({@link ControlMessage}); Piscina's own abort would terminate the whole worker.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { SerializedError } from '../errors.js';
 
 export const MessageType = {
   results: 'results',
+  progress: 'progress',
   cancel: 'cancel',
 } as const;
 
@@ -44,6 +46,14 @@ export interface RequestSpec {
   readonly callbacks: string | undefined;
   /** false: the body is dropped in the worker and never crosses threads. */
   readonly keepBody: boolean;
+  /** Post progress messages while the body downloads. */
+  readonly progress: boolean;
+  /** Write the body to this file path instead of keeping it. */
+  readonly saveTo: string | undefined;
+  /** Stream the body through this port (session.stream), see protocol/stream.ts. */
+  readonly stream: MessagePort | undefined;
+  /** comlink endpoint of the caller's `hooks`, called from callbacks as ctx.hooks. */
+  readonly hooks: MessagePort | undefined;
   /** Connection and response limits; one object shared by the requests of a session, so sent once per batch. */
   readonly transport: TransportSpec;
 }
@@ -137,6 +147,15 @@ export type ResultEnvelope = SuccessEnvelope | FailureEnvelope;
 export interface ResultsMessage {
   readonly type: typeof MessageType.results;
   readonly results: ResultEnvelope[];
+}
+
+/** worker -> main, on parentPort: download progress of one request, throttled. */
+export interface ProgressMessage {
+  readonly type: typeof MessageType.progress;
+  readonly id: number;
+  readonly loaded: number;
+  /** Bytes expected, when the server said and the body is not encoded. */
+  readonly total: number | undefined;
 }
 
 /** Why a request is being cancelled. */

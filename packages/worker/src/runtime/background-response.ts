@@ -1,5 +1,6 @@
 /** The response a background callback receives, and the context it runs in. */
 import { STATUS_CODES } from 'node:http';
+import type { Hooks } from './hooks.js';
 
 /** A response as a background callback sees it, inside the worker. */
 export interface BackgroundResponse {
@@ -37,6 +38,11 @@ export interface CallbackContext {
   /** Aborted when the future is cancelled or its deadline passes. */
   readonly signal: AbortSignal;
   /**
+   * The functions the caller passed as `hooks` on the request, run on the main thread:
+   * `await ctx.hooks.note(x)`. Each call is a round trip (~0.1 ms); arguments and results are cloned.
+   */
+  readonly hooks: Hooks;
+  /**
    * Makes a follow-up request from this worker, on its connection pool, and resolves with the whole
    * response; the main thread is not involved. It shares the signal (and so the deadline) of the request.
    */
@@ -45,6 +51,38 @@ export interface CallbackContext {
 
 /** A background callback: a named export of the callbacks module. */
 export type BackgroundCallback<R = unknown> = (res: BackgroundResponse, ctx: CallbackContext) => R | Promise<R>;
+
+/** What a streaming callback gets: the response head, and the body as it arrives. */
+export interface StreamingBackgroundResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly ok: boolean;
+  readonly headers: Headers;
+  readonly url: string;
+  readonly redirected: boolean;
+  /** The decoded body, chunk by chunk; not held in memory. What the callback leaves unread is discarded. */
+  readonly body: AsyncIterable<Uint8Array>;
+}
+
+const streamingMark = Symbol.for('threadfetch.streaming');
+
+/** A callback made with {@link streaming}. */
+export type StreamingCallback<R = unknown> = ((res: StreamingBackgroundResponse, ctx: CallbackContext) => R | Promise<R>) & {
+  readonly [streamingMark]: true;
+};
+
+/**
+ * Marks a callback as streaming: it consumes the body as it arrives (hash, count lines, parse NDJSON)
+ * in constant memory, whatever the body's size; `maxResponseSize` does not apply.
+ * `export const lines = streaming(async (res) => { let n = 0; for await (const c of res.body) ...; return n; })`
+ */
+export function streaming<R>(fn: (res: StreamingBackgroundResponse, ctx: CallbackContext) => R | Promise<R>): StreamingCallback<R> {
+  return Object.assign(fn, { [streamingMark]: true as const });
+}
+
+export function isStreaming(fn: unknown): fn is StreamingCallback {
+  return typeof fn === 'function' && (fn as { [streamingMark]?: unknown })[streamingMark] === true;
+}
 
 const decoder = new TextDecoder();
 

@@ -10,13 +10,11 @@ import {
   HeadersTimeoutError,
   NetworkError,
   type RequestRef,
-  ResponseTooLargeError,
   ThreadfetchError,
   TlsError,
   TooManyRedirectsError,
 } from '../errors.js';
 import type { TransportSpec } from '../protocol/messages.js';
-import type { RawResponse } from './background-response.js';
 import { acceptEncoding, decodedBody } from './decode.js';
 import { dispatcherFor } from './dispatchers.js';
 
@@ -29,14 +27,20 @@ export interface Outgoing {
   readonly transport: TransportSpec;
 }
 
-/** Marks reached while the response arrives. */
-export interface Marks {
-  headers: number;
-  body: number;
+/** Response headers arrived; the body is still to be read (already decoded). */
+export interface OpenResponse {
+  readonly status: number;
+  readonly statusText: string | undefined;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly url: string;
+  readonly redirected: boolean;
+  readonly body: Readable;
+  /** The announced body length when it is known before decoding; undefined otherwise. */
+  readonly length: number | undefined;
 }
 
-/** Sends one request and reads its whole, decoded body. */
-export async function send(out: Outgoing, signal: AbortSignal, marks: Marks): Promise<RawResponse> {
+/** Sends one request and resolves at its response headers. Errors come out coded. */
+export async function open(out: Outgoing, signal: AbortSignal): Promise<OpenResponse> {
   const ref: RequestRef = { method: out.method, url: out.url };
   const { transport } = out;
   try {
@@ -52,45 +56,28 @@ export async function send(out: Outgoing, signal: AbortSignal, marks: Marks): Pr
       headersTimeout: transport.headersTimeout,
       bodyTimeout: transport.bodyTimeout,
     } as Parameters<typeof request>[1]);
-    marks.headers = performance.timeOrigin + performance.now();
-    const body = decodedBody(res.body as unknown as Readable, res.headers['content-encoding']);
-    const bytes = await readAll(body, transport.maxResponseSize, ref);
-    marks.body = performance.timeOrigin + performance.now();
     const history = (res.context as { history?: URL[] } | undefined)?.history;
     const last = history?.[history.length - 1];
+    const encoding = res.headers['content-encoding'];
+    const declared = Number(res.headers['content-length']);
     return {
       status: res.statusCode,
       statusText: (res as { statusText?: string }).statusText,
       headers: res.headers,
       url: last ? last.href : out.url,
       redirected: history !== undefined && history.length > 1,
-      body: bytes,
+      body: decodedBody(res.body as unknown as Readable, encoding),
+      length: encoding === undefined && Number.isSafeInteger(declared) ? declared : undefined,
     };
   } catch (error) {
-    if (signal.aborted) throw signal.reason;
-    throw translate(error, ref, transport);
+    throw failure(error, signal, ref, transport);
   }
 }
 
-/** Reads a stream into one fresh buffer of exactly its size, stopping past `limit` bytes. */
-async function readAll(body: Readable, limit: number, ref: RequestRef): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > limit) {
-      body.destroy();
-      throw new ResponseTooLargeError(`response body exceeds maxResponseSize (${limit} bytes, after decoding)`, { request: ref });
-    }
-    chunks.push(chunk);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+/** Maps an error raised while a response is open (or opening) to the request's coded error. */
+export function failure(error: unknown, signal: AbortSignal, ref: RequestRef, transport: TransportSpec): Error {
+  if (signal.aborted) return signal.reason as Error;
+  return translate(error, ref, transport);
 }
 
 const tlsCode = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(VERIFY|GET)_)/;

@@ -1,9 +1,21 @@
-/** Runs one request spec in the worker: send, read, call back, and pack the result envelope. */
-import { CallbackError, type RequestRef, serializeError, ThreadfetchError } from '../errors.js';
-import { epochNow, type RequestSpec, type ResultEnvelope, type TransportSpec } from '../protocol/messages.js';
-import { type BackgroundResponse, type CallbackContext, type FollowUpRequest, WorkerResponse } from './background-response.js';
+/** Runs one request spec in the worker: open, consume the body, call back, and pack the result envelope. */
+import { parentPort } from 'node:worker_threads';
+import { CallbackError, InvalidArgumentError, type RequestRef, serializeError, ThreadfetchError } from '../errors.js';
+import { epochNow, MessageType, type ProgressMessage, type RequestSpec, type ResultEnvelope } from '../protocol/messages.js';
+import { type StreamMessage, StreamMessageType } from '../protocol/stream.js';
+import {
+  type BackgroundCallback,
+  type CallbackContext,
+  isStreaming,
+  type StreamingBackgroundResponse,
+  toHeaders,
+  WorkerResponse,
+} from './background-response.js';
+import { type OnBytes, readAll, saveFile, streamToPort } from './body-sinks.js';
 import { findCallback } from './callbacks.js';
-import { send } from './http.js';
+import { followUp } from './follow-up.js';
+import { openHooks } from './hooks.js';
+import { failure, type OpenResponse, open } from './http.js';
 
 /** An envelope ready to post, with what can be transferred and whether the data is known to clone. */
 export interface PackedResult {
@@ -13,30 +25,48 @@ export interface PackedResult {
   readonly safe: boolean;
 }
 
+const progressInterval = 100;
+const empty = new Uint8Array(0);
+
 export async function runRequest(spec: RequestSpec, signal: AbortSignal, received: number): Promise<PackedResult> {
   const request: RequestRef = { method: spec.method, url: spec.url };
-  const marks = { headers: 0, body: 0 };
-  let callbackDone = 0;
+  const times: [number, number, number, number, number] = [received, 0, 0, 0, 0];
+  const hooks = openHooks(spec.hooks);
+  let opened: OpenResponse | undefined;
   try {
-    const raw = await send(spec, signal, marks);
-    const res = new WorkerResponse(raw);
-    let data: unknown;
-    let safe = true;
-    if (spec.background !== undefined) {
-      const fn = await findCallback(spec.background, spec.callbacks, request);
-      safe = spec.background === 'json' || spec.background === 'text';
-      try {
-        data = await fn(res, context(signal, res.url, spec.transport));
-      } catch (error) {
-        if (signal.aborted) throw signal.reason;
-        throw new CallbackError(`background callback "${spec.background}" failed: ${(error as Error)?.message ?? error}`, { cause: error, request });
-      }
-      if (signal.aborted) throw signal.reason;
-      callbackDone = epochNow();
+    const fn = spec.background === undefined ? undefined : await findCallback(spec.background, spec.callbacks, request);
+    if (fn && (spec.saveTo !== undefined || spec.stream)) {
+      throw new InvalidArgumentError(
+        `background cannot be combined with ${spec.stream ? 'session.stream()' : 'saveTo'}; a streaming callback can consume or write the body itself`,
+        { request },
+      );
     }
+    opened = await open(spec, signal);
+    times[1] = epochNow();
+    const progress = spec.progress ? progressReporter(spec.id, opened.length) : undefined;
+    const onBytes = progress?.onBytes;
+    const ctx: CallbackContext = { signal, hooks: hooks.hooks, request: (follow) => followUp(follow, opened?.url ?? spec.url, spec.transport, signal) };
+    let body: Uint8Array = empty;
+    let data: unknown;
+    if (spec.stream) {
+      spec.stream.postMessage(head(opened) satisfies StreamMessage);
+      await streamToPort(opened.body, spec.stream, onBytes);
+    } else if (fn && isStreaming(fn)) {
+      data = await call(() => fn(streamingResponse(opened as OpenResponse), ctx), spec, signal, request);
+      opened.body.destroy();
+    } else if (spec.saveTo !== undefined) {
+      await saveFile(opened.body, spec.saveTo, onBytes);
+    } else {
+      body = await readAll(opened.body, spec.transport.maxResponseSize, request, onBytes);
+    }
+    progress?.flush();
+    times[2] = epochNow();
+    const res = new WorkerResponse({ ...opened, body });
+    if (fn && !isStreaming(fn)) data = await call(() => (fn as BackgroundCallback)(res, ctx), spec, signal, request);
+    if (fn) times[3] = epochNow();
     const transfer: ArrayBuffer[] = [];
-    const body = spec.keepBody ? res.body : undefined;
-    if (body) transfer.push(body.buffer as ArrayBuffer);
+    const kept = spec.keepBody && body.byteLength > 0 ? body : undefined;
+    if (kept) transfer.push(kept.buffer as ArrayBuffer);
     data = transferable(data, transfer);
     const envelope: ResultEnvelope = {
       id: spec.id,
@@ -46,19 +76,81 @@ export async function runRequest(spec: RequestSpec, signal: AbortSignal, receive
       headers: res.rawHeaders,
       url: res.url,
       redirected: res.redirected,
-      body,
+      body: kept,
       data,
-      times: [received, marks.headers, marks.body, callbackDone, 0],
+      times,
     };
+    // Progress travels on parentPort; the result must follow it there, so the last progress arrives first.
+    const safe = !spec.progress && (fn === undefined || spec.background === 'json' || spec.background === 'text');
     return { envelope, transfer, safe };
   } catch (error) {
-    const wrapped =
-      error instanceof ThreadfetchError
-        ? error
-        : new CallbackError(`request failed in the worker: ${(error as Error)?.message ?? error}`, { cause: error, request });
-    const envelope: ResultEnvelope = { id: spec.id, ok: false, error: serializeError(wrapped), times: [received, marks.headers, marks.body, callbackDone, 0] };
-    return { envelope, transfer: [], safe: true };
+    opened?.body.destroy();
+    const wrapped = error instanceof ThreadfetchError ? error : failure(error, signal, request, spec.transport);
+    const serialized = serializeError(wrapped);
+    spec.stream?.postMessage({ type: StreamMessageType.error, error: serialized } satisfies StreamMessage);
+    return { envelope: { id: spec.id, ok: false, error: serialized, times }, transfer: [], safe: true };
+  } finally {
+    hooks.release();
+    spec.stream?.close();
   }
+}
+
+/** Runs a user callback; what it throws becomes a CallbackError (or the abort reason, if aborted). */
+async function call(run: () => unknown, spec: RequestSpec, signal: AbortSignal, request: RequestRef): Promise<unknown> {
+  let data: unknown;
+  try {
+    data = await run();
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw new CallbackError(`background callback "${spec.background}" failed: ${(error as Error)?.message ?? error}`, { cause: error, request });
+  }
+  if (signal.aborted) throw signal.reason;
+  return data;
+}
+
+function head(opened: OpenResponse): StreamMessage {
+  const res = new WorkerResponse({ ...opened, body: empty });
+  return { type: StreamMessageType.head, status: res.status, statusText: res.statusText, headers: opened.headers, url: res.url, redirected: res.redirected };
+}
+
+function streamingResponse(opened: OpenResponse): StreamingBackgroundResponse {
+  const res = new WorkerResponse({ ...opened, body: empty });
+  return {
+    status: res.status,
+    statusText: res.statusText,
+    ok: res.ok,
+    headers: toHeaders(opened.headers),
+    url: res.url,
+    redirected: res.redirected,
+    body: opened.body,
+  };
+}
+
+/** Posts progress at most every 100 ms; `flush` posts the last count if it was not posted. */
+function progressReporter(id: number, total: number | undefined): { onBytes: OnBytes; flush(): void } {
+  let last = 0;
+  let pending: NodeJS.Timeout | undefined;
+  let loaded = 0;
+  const post = () => {
+    last = Date.now();
+    parentPort?.postMessage({ type: MessageType.progress, id, loaded, total } satisfies ProgressMessage);
+  };
+  let posted = -1;
+  const send = () => {
+    clearTimeout(pending);
+    pending = undefined;
+    if (posted === loaded) return;
+    posted = loaded;
+    post();
+  };
+  return {
+    onBytes(bytes) {
+      loaded = bytes;
+      if (Date.now() - last >= progressInterval) send();
+      else pending ??= setTimeout(send, progressInterval);
+    },
+    flush: send,
+  };
 }
 
 /**
@@ -81,24 +173,4 @@ function transferable(data: unknown, transfer: ArrayBuffer[]): unknown {
     return copy;
   }
   return data;
-}
-
-function context(signal: AbortSignal, base: string, transport: TransportSpec): CallbackContext {
-  return {
-    signal,
-    async request(follow: FollowUpRequest): Promise<BackgroundResponse> {
-      if (follow === null || typeof follow !== 'object') throw new TypeError('ctx.request(spec) needs an object with at least { url }');
-      const url = new URL(follow.url, base).href;
-      const method = (follow.method ?? 'GET').toUpperCase();
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(follow.headers ?? {})) headers[k.toLowerCase()] = v;
-      let body = follow.body;
-      if (follow.json !== undefined) {
-        body = JSON.stringify(follow.json);
-        headers['content-type'] ??= 'application/json';
-      }
-      const raw = await send({ method, url, headers, body, transport }, signal, { headers: 0, body: 0 });
-      return new WorkerResponse(raw);
-    },
-  };
 }

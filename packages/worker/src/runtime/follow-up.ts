@@ -1,0 +1,27 @@
+/** ctx.request: a follow-up request made from a callback, in the same worker, on the same connection pools. */
+import type { RequestRef } from '../errors.js';
+import type { TransportSpec } from '../protocol/messages.js';
+import { type BackgroundResponse, type FollowUpRequest, WorkerResponse } from './background-response.js';
+import { readAll } from './body-sinks.js';
+import { failure, open } from './http.js';
+
+export async function followUp(follow: FollowUpRequest, base: string, transport: TransportSpec, signal: AbortSignal): Promise<BackgroundResponse> {
+  if (follow === null || typeof follow !== 'object') throw new TypeError('ctx.request(spec) needs an object with at least { url }');
+  const url = new URL(follow.url, base).href;
+  const method = (follow.method ?? 'GET').toUpperCase();
+  const headers: Record<string, string> = Object.create(null);
+  for (const [k, v] of Object.entries(follow.headers ?? {})) headers[k.toLowerCase()] = v;
+  let body = follow.body;
+  if (follow.json !== undefined) {
+    body = JSON.stringify(follow.json);
+    headers['content-type'] ??= 'application/json';
+  }
+  const ref: RequestRef = { method, url };
+  const opened = await open({ method, url, headers, body, transport }, signal);
+  try {
+    return new WorkerResponse({ ...opened, body: await readAll(opened.body, transport.maxResponseSize, ref) });
+  } catch (error) {
+    opened.body.destroy();
+    throw failure(error, signal, ref, transport);
+  }
+}
