@@ -18,6 +18,7 @@ export {
   CallbackError,
   CallbacksModuleError,
   ConnectTimeoutError,
+  DependencyError,
   type ErrorCode,
   HeadersTimeoutError,
   HttpStatusError,
@@ -40,6 +41,7 @@ export {
 export type { Executor, Job } from './executor/job.js';
 export { type ExecutorOptions, executorDefaults, type ResolvedExecutorOptions } from './executor/options.js';
 export { ThreadExecutor } from './executor/thread-executor.js';
+export { after, type Results } from './future/after.js';
 export { type AsCompletedOptions, asCompleted } from './future/as-completed.js';
 export { Future } from './future/future.js';
 export { ReturnWhen, type WaitOptions, type WaitResult, wait } from './future/wait.js';

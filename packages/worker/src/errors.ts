@@ -141,6 +141,11 @@ export class HttpStatusError extends ThreadfetchError {
   }
 }
 
+/** A future made with `after()` could not start: one of the futures it depends on failed (that error is `cause`). */
+export class DependencyError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_DEPENDENCY_FAILED';
+}
+
 /** The worker thread running the request died (process.exit, uncaught error, out of memory). */
 export class WorkerCrashedError extends ThreadfetchError {
   override readonly code = 'TF_ERR_WORKER_CRASHED';
@@ -172,6 +177,7 @@ const classes = {
   TF_ERR_UNKNOWN_CALLBACK: UnknownCallbackError,
   TF_ERR_CALLBACKS_MODULE: CallbacksModuleError,
   TF_ERR_WORKER_CRASHED: WorkerCrashedError,
+  TF_ERR_DEPENDENCY_FAILED: DependencyError,
   TF_ERR_SESSION_CLOSED: SessionClosedError,
   TF_ERR_QUEUE_FULL: QueueFullError,
 } as const;
