@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { FuturesSession, Response, type Timings } from '@threadfetch/core';
 import { sendJson, startServer, type TestServer } from './helpers/server.js';
 
 const callbacks = new URL('./fixtures/callbacks.js', import.meta.url);
 
+/** 3 MiB of random bytes, sent whole by /big. */
+const big = randomBytes(3 * 1024 * 1024);
 let server: TestServer;
 let session: FuturesSession<typeof import('./fixtures/callbacks.js')>;
 
@@ -15,6 +18,11 @@ before(async () => {
       sendJson(res, { i }, 200 + (i % 3));
     },
     '/items': (_req, res) => sendJson(res, { items: [{ price: 1 }, { price: 2 }] }),
+    '/big': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(big);
+    },
+    '/upload': (_req, res) => res.end(String(server.seen.at(-1)?.body.length)),
   });
   session = new FuturesSession({ baseURL: server.url, callbacks, maxWorkers: 2, concurrencyPerWorker: 32 });
 });
@@ -44,6 +52,7 @@ describe('batching', () => {
     const responses = await Promise.all(futures);
     responses.forEach((res, i) => {
       assert.equal(res.status, 200 + (i % 3), `status of request ${i}`);
+      assertTimings(res.timings, i % 2 === 1);
       assert.deepEqual(res.json(), { i }, `body of request ${i}`);
       if (i % 2) assert.deepEqual(res.data, { i });
       else assert.equal(res.data, undefined);
@@ -84,5 +93,21 @@ describe('batching', () => {
         assert.deepEqual((outcome as PromiseFulfilledResult<Response<{ count: number; total: number }>>).value.data, { count: 2, total: 3 });
       }
     });
+  });
+
+  it('a large body arrives whole and exact, in a buffer of its own size', async () => {
+    const [a, b] = await Promise.all([session.get('/big'), session.get('/big')]);
+    for (const res of [a, b]) {
+      assert.equal(res.body.byteLength, big.byteLength);
+      assert.equal(res.body.buffer.byteLength, big.byteLength, 'no oversized backing buffer');
+      assert.ok(Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength).equals(big));
+    }
+  });
+
+  it('a large request body is sent whole', async () => {
+    const text = 'threadfetch-'.repeat(100_000);
+    const res = await session.post('/upload', { body: new TextEncoder().encode(text) });
+    assert.equal(res.text(), String(text.length));
+    assert.equal(server.seen.find((s) => s.url === '/upload')?.body, text);
   });
 });

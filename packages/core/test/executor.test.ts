@@ -78,6 +78,21 @@ describe('executor: sharing', () => {
   });
 });
 
+describe('executor: destroy', () => {
+  it('destroying a shared executor settles its in-flight and queued requests', async () => {
+    const executor = new ThreadExecutor({ maxWorkers: 1, concurrencyPerWorker: 1 });
+    const session = new FuturesSession({ baseURL: server.url, executor });
+    const inFlight = session.get('/hold?n=destroy');
+    const queued = session.get('/ok?n=destroy-queued');
+    await waitForSeen(server, '/hold?n=destroy');
+    await executor.destroy();
+    await assert.rejects(inFlight, (e: unknown) => e instanceof Error && typeof (e as ThreadfetchError).code === 'string');
+    await assert.rejects(queued, hasCode('TF_ERR_SESSION_CLOSED'));
+    assert.equal(session.pending, 0);
+    await session.close();
+  });
+});
+
 describe('executor: close', () => {
   it('close() stops new requests and drains pending ones before resolving', async () => {
     const session = new FuturesSession({ baseURL: server.url, maxWorkers: 1, concurrencyPerWorker: 1 });

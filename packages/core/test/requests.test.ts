@@ -19,6 +19,11 @@ before(async () => {
     // the helper records each request just before calling its handler, so the last one seen is this one
     '/echo': (_req, res) => sendJson(res, server.seen.at(-1)),
     '/gone': (_req, res) => sendJson(res, { error: 'gone' }, 410),
+    '/cookies': (_req, res) => {
+      res.setHeader('set-cookie', ['a=1; Path=/', 'b=2; Path=/']);
+      res.setHeader('x-multi', ['one', 'two']);
+      res.end();
+    },
   });
   session = new FuturesSession({ baseURL: server.url, maxWorkers: 1 });
 });
@@ -69,6 +74,15 @@ describe('requests: methods', () => {
     assert.equal(res.ok, false);
     assert.equal(res.statusText, 'Gone');
     assert.deepEqual(res.json(), { error: 'gone' });
+  });
+});
+
+describe('requests: response headers', () => {
+  it('repeated response headers are all kept; set-cookie stays separate', async () => {
+    const res = await session.get('/cookies');
+    assert.ok(res.headers instanceof Headers);
+    assert.deepEqual(res.headers.getSetCookie(), ['a=1; Path=/', 'b=2; Path=/']);
+    assert.equal(res.headers.get('x-multi'), 'one, two');
   });
 });
 
