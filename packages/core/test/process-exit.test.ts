@@ -17,22 +17,43 @@ before(async () => {
 
 after(() => server.close());
 
+interface Outcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the fixture in a child node process; kills it if it has not exited by itself within limitMs. */
+async function runChild(...args: string[]): Promise<Outcome> {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  clearTimeout(timer);
+  return { code, signal, stdout, stderr };
+}
+
 describe('process lifetime', () => {
   it('a program that makes a request and never calls close() exits by itself', async () => {
-    const child = spawn(process.execPath, [script, `${server.url}/hello`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-    clearTimeout(timer);
+    const { code, signal, stdout, stderr } = await runChild(`${server.url}/hello`);
     assert.equal(stdout, 'status 200 hello\n', `stderr: ${stderr}`);
     assert.equal(signal, null, `the child did not exit by itself within ${limitMs} ms; it was killed`);
     assert.equal(code, 0, `stderr: ${stderr}`);
+  });
+
+  it('futures that fail and are never read neither crash the program nor keep it alive', async () => {
+    const { code, signal, stdout, stderr } = await runChild(`${server.url}/hello`, 'unread-error');
+    assert.equal(signal, null, `the child did not exit by itself within ${limitMs} ms; it was killed`);
+    assert.equal(stdout, 'done\n', `stderr: ${stderr}`);
+    assert.equal(code, 0, `stderr: ${stderr}`);
+    assert.equal(stderr, '');
   });
 });
