@@ -42,7 +42,7 @@ export type { Executor, Job } from './executor/job.js';
 export { type ExecutorOptions, executorDefaults, type ResolvedExecutorOptions } from './executor/options.js';
 export { ThreadExecutor } from './executor/thread-executor.js';
 export { after, type Results } from './future/after.js';
-export { type AsCompletedOptions, asCompleted } from './future/as-completed.js';
+export { type AsCompletedOptions, asCompleted, type CompletedFuture } from './future/as-completed.js';
 export { Future } from './future/future.js';
 export { ReturnWhen, type WaitOptions, type WaitResult, wait } from './future/wait.js';
 export { Response, type Timings } from './response/response.js';

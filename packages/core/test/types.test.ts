@@ -47,7 +47,7 @@ function typecheck(name: string, source: string): string[] {
 }
 
 const header = `
-import { asCompleted, type Future, FuturesSession, type Response } from '@threadfetch/core';
+import { asCompleted, type CompletedFuture, type Future, FuturesSession, type Response } from '@threadfetch/core';
 declare const callbacks: typeof import('../../fixtures/callbacks.js');
 const session = new FuturesSession<typeof callbacks>({ callbacks: new URL('../../fixtures/callbacks.js', import.meta.url) });
 `;
@@ -84,17 +84,21 @@ export { total, text, none, bytes };
     assert.equal(errors.length, 1, errors.join('\n'));
   });
 
-  it('for await over asCompleted types the loop variable as the Future it yields', () => {
+  it('for await over asCompleted types the loop variable as the (non-thenable) Future it yields', () => {
     const errors = typecheck(
       'as-completed',
       `${header}
 const futures = [session.get('http://127.0.0.1/a', { background: 'summarize' })];
 for await (const future of asCompleted(futures)) {
-  const f: Future<{ count: number; total: number }> = future;
+  const f: CompletedFuture<Future<{ count: number; total: number }>> = future;
   const done: boolean = future.done;
+  const error: Error | undefined = future.error;
+  const total: number = (await future.result()).data.total;
   // @ts-expect-error the loop variable is a Future, not a Response
   const res: Response = future;
-  void f; void done; void res;
+  // @ts-expect-error nor is it awaited into one
+  future.status;
+  void f; void done; void error; void total; void res;
 }
 `,
     );

@@ -112,6 +112,11 @@ export class TlsError extends ThreadfetchError {
   override readonly code = 'TF_ERR_TLS';
 }
 
+/** `saveTo` could not write its file (a missing folder, no permission, a full disk). `cause` is Node's error. */
+export class SaveFailedError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_SAVE_FAILED';
+}
+
 /** A background callback threw, rejected or returned a value that cannot cross threads. `cause` is its error. */
 export class CallbackError extends ThreadfetchError {
   override readonly code = 'TF_ERR_CALLBACK_FAILED';
@@ -174,6 +179,7 @@ const classes = {
   TF_ERR_NETWORK: NetworkError,
   TF_ERR_TLS: TlsError,
   TF_ERR_CALLBACK_FAILED: CallbackError,
+  TF_ERR_SAVE_FAILED: SaveFailedError,
   TF_ERR_UNKNOWN_CALLBACK: UnknownCallbackError,
   TF_ERR_CALLBACKS_MODULE: CallbacksModuleError,
   TF_ERR_WORKER_CRASHED: WorkerCrashedError,

@@ -4,6 +4,7 @@
  */
 
 export * from './errors.js';
+export * from './protocol/cancel-board.js';
 export * from './protocol/messages.js';
 export * from './protocol/stream.js';
 export type {

@@ -1,5 +1,5 @@
 /** A request as the executor tracks it, from submit to result. */
-import type { CancelReason, RequestSpec, ResultEnvelope } from '@threadfetch/worker';
+import type { CancelReason, RequestRef, RequestSpec, ResultEnvelope } from '@threadfetch/worker';
 
 export const JobState = {
   queued: 0,
@@ -10,6 +10,8 @@ export type JobState = (typeof JobState)[keyof typeof JobState];
 
 export interface Job {
   readonly spec: RequestSpec;
+  /** The method and URL, for errors (never the headers or body). */
+  readonly ref: RequestRef;
   state: JobState;
   /** Epoch ms when it was handed to the pool; 0 while queued. */
   sentAt: number;

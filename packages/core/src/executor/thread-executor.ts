@@ -8,6 +8,7 @@ import { debuglog } from 'node:util';
 import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
 import {
   type BatchTask,
+  CancelBoard,
   type CancelReason,
   epochNow,
   MessageType,
@@ -33,6 +34,7 @@ export class ThreadExecutor implements Executor {
   readonly options: ResolvedExecutorOptions;
   readonly #pool: Piscina;
   readonly #control: BroadcastChannel;
+  readonly #board = new CancelBoard();
   readonly #jobs = new Map<number, Job>();
   readonly #queue = new JobQueue();
   #outbox: Job[] = [];
@@ -47,6 +49,7 @@ export class ThreadExecutor implements Executor {
     this.#control.unref();
     const boot: WorkerBootData = {
       controlChannel,
+      cancelBoard: this.#board.buffer,
       agent: { connectionsPerOrigin: this.options.connectionsPerOrigin, keepAliveTimeout: this.options.keepAliveTimeout },
     };
     this.#pool = new Piscina({
@@ -84,7 +87,7 @@ export class ThreadExecutor implements Executor {
 
   submit(job: Job): void {
     if (this.#destroyed) {
-      job.finish(new SessionClosedError('the executor is shut down', { request: job.spec }));
+      job.finish(new SessionClosedError('the executor is shut down', { request: job.ref }));
       return;
     }
     if (this.#inflight < this.#capacity) {
@@ -92,7 +95,7 @@ export class ThreadExecutor implements Executor {
       return;
     }
     if (this.#queue.size >= this.options.maxQueue) {
-      job.finish(new QueueFullError(`more than maxQueue (${this.options.maxQueue}) requests are waiting`, { request: job.spec }));
+      job.finish(new QueueFullError(`more than maxQueue (${this.options.maxQueue}) requests are waiting`, { request: job.ref }));
       return;
     }
     job.state = JobState.queued;
@@ -114,6 +117,7 @@ export class ThreadExecutor implements Executor {
       this.#pump();
       return true;
     }
+    this.#board.mark(job.spec.id, reason);
     this.#control.postMessage({ type: MessageType.cancel, ids: [job.spec.id], reason });
     return true;
   }
@@ -121,7 +125,7 @@ export class ThreadExecutor implements Executor {
   async destroy(): Promise<void> {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    for (const job of this.#queue.drain()) job.finish(new SessionClosedError('the executor shut down before the request was sent', { request: job.spec }));
+    for (const job of this.#queue.drain()) job.finish(new SessionClosedError('the executor shut down before the request was sent', { request: job.ref }));
     await this.#pool.destroy();
     this.#control.close();
   }
@@ -173,9 +177,11 @@ export class ThreadExecutor implements Executor {
   #onTaskFailed(batch: Job[], error: unknown): void {
     const cause = error instanceof Error ? error.message : String(error);
     for (const job of batch) {
-      if (this.#jobs.has(job.spec.id)) {
-        this.#complete(job.spec.id, new WorkerCrashedError(`the worker thread running the request died: ${cause}`, { cause: error, request: job.spec }));
-      }
+      if (!this.#jobs.has(job.spec.id)) continue;
+      const failure = this.#destroyed
+        ? new SessionClosedError('the executor was shut down while the request was running', { cause: error, request: job.ref })
+        : new WorkerCrashedError(`the worker thread running the request died: ${cause}`, { cause: error, request: job.ref });
+      this.#complete(job.spec.id, failure);
     }
     this.#pump();
   }

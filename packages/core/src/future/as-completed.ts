@@ -9,13 +9,21 @@ export interface AsCompletedOptions {
 }
 
 /**
- * Yields each future once it is done, in the order they settle; a future that failed is yielded too
- * (read `future.error`, or await it to throw). Duplicates are yielded once.
- *
- * It is an explicit async iterator, not an async generator: `yield future` in an async generator would
- * await the thenable and yield its value instead of the future.
+ * A future as `asCompleted` yields it: the very same object, done, typed without `then`. TypeScript
+ * types a `for await` variable as the awaited type of what is yielded, which for a thenable Future
+ * would be its Response; the runtime yields the Future itself (an explicit iterator, not an async
+ * generator, so nothing awaits it). Read `error`, or `await f.result()` for the response.
  */
-export function asCompleted<F extends Future<unknown>>(futures: Iterable<F>, options: AsCompletedOptions = {}): AsyncIterableIterator<F> {
+export type CompletedFuture<F extends Future<unknown, unknown>> = Omit<F, 'then' | 'catch' | 'finally'>;
+
+/**
+ * Yields each future once it is done, in the order they settle; a future that failed is yielded too
+ * (read `future.error`, or `await future.result()` to throw). Duplicates are yielded once.
+ */
+export function asCompleted<F extends Future<unknown, unknown>>(
+  futures: Iterable<F>,
+  options: AsCompletedOptions = {},
+): AsyncIterableIterator<CompletedFuture<F>> {
   const all = [...new Set(futures)];
   const ready: F[] = [];
   let waiting: ((result: IteratorResult<F>) => void) | undefined;
@@ -43,8 +51,8 @@ export function asCompleted<F extends Future<unknown>>(futures: Iterable<F>, opt
       failWaiting?.(timeoutError(all.length - yielded - ready.length, timeout));
     }, timeout);
   }
-  const iterator: AsyncIterableIterator<F> = {
-    next(): Promise<IteratorResult<F>> {
+  const iterator: AsyncIterableIterator<CompletedFuture<F>> = {
+    next(): Promise<IteratorResult<CompletedFuture<F>>> {
       const next = ready.shift();
       if (next) {
         yielded += 1;
@@ -60,7 +68,7 @@ export function asCompleted<F extends Future<unknown>>(futures: Iterable<F>, opt
         failWaiting = reject;
       });
     },
-    return(): Promise<IteratorResult<F>> {
+    return(): Promise<IteratorResult<CompletedFuture<F>>> {
       clearTimeout(timer);
       yielded = all.length;
       ready.length = 0;

@@ -12,6 +12,8 @@ export interface FutureControl<R> {
   resolve(value: R): void;
   reject(error: Error): void;
   setRunning(): void;
+  /** Marks the future cancelled (by cancel() or its signal); call before reject. */
+  markCancelled(): void;
   /** Called by `cancel()` while pending; returns true when the cancel took effect. */
   onCancel: ((reason: unknown) => boolean) | undefined;
   /** Runs once, when the future settles. */
@@ -64,6 +66,9 @@ export class Future<D = unknown, R = Response<D>> implements PromiseLike<R> {
       },
       setRunning: () => {
         if (this.#state === 'pending') this.#state = 'running';
+      },
+      markCancelled: () => {
+        if (!this.done) this.#cancelled = true;
       },
       onCancel: undefined,
       onSettle: (listener) => {

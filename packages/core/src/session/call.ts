@@ -7,6 +7,7 @@ import {
   deserializeError,
   epochNow,
   HttpStatusError,
+  type RequestRef,
   type RequestSpec,
   type ResultEnvelope,
   TimeoutError,
@@ -21,6 +22,8 @@ import { type PreparedRequest, prepareRequest } from './request-options.js';
 
 export class Call implements Job {
   readonly spec: RequestSpec;
+  /** What errors name: the method and URL only, never headers or body. */
+  readonly ref: RequestRef;
   #state: JobState = JobState.queued;
   sentAt = 0;
   readonly #created = epochNow();
@@ -49,6 +52,7 @@ export class Call implements Job {
     const prepared = prepareRequest(id, method, url, options, session, ref);
     this.#prepared = prepared;
     this.spec = stream || prepared.hooks ? { ...prepared.spec, stream: stream ? this.#openStream() : undefined, hooks: this.#exposeHooks() } : prepared.spec;
+    this.ref = { method: this.spec.method, url: this.spec.url };
     this.#timeout = prepared.timeout;
     this.#signal = prepared.signal;
     this.#throwHttpErrors = prepared.throwHttpErrors;
@@ -60,20 +64,21 @@ export class Call implements Job {
   start(): void {
     const signal = this.#signal;
     if (signal?.aborted) {
-      this.#control.reject(new AbortedError('request cancelled: its signal was already aborted', { cause: signal.reason, request: this.spec }));
+      this.#control.markCancelled();
+      this.#control.reject(new AbortedError('request cancelled: its signal was already aborted', { cause: signal.reason, request: this.ref }));
       return;
     }
     if (this.#timeout !== Number.POSITIVE_INFINITY) {
       this.#timer = setTimeout(
-        () => this.abort(new TimeoutError(`request did not complete within ${this.#timeout} ms`, { request: this.spec }), 'timeout'),
+        () => this.abort(new TimeoutError(`request did not complete within ${this.#timeout} ms`, { request: this.ref }), 'timeout'),
         this.#timeout,
       );
     }
     if (signal) {
-      this.#onAbort = () => this.abort(new AbortedError('request cancelled by its signal', { cause: signal.reason, request: this.spec }), 'cancel');
+      this.#onAbort = () => this.abort(new AbortedError('request cancelled by its signal', { cause: signal.reason, request: this.ref }), 'cancel', true);
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
-    this.#control.onCancel = (reason) => this.abort(new AbortedError('request cancelled', { cause: reason, request: this.spec }), 'cancel');
+    this.#control.onCancel = (reason) => this.abort(new AbortedError('request cancelled', { cause: reason, request: this.ref }), 'cancel', true);
     this.#control.onSettle(() => this.#cleanup());
     this.#executor.submit(this);
   }
@@ -85,13 +90,17 @@ export class Call implements Job {
     try {
       onProgress({ loaded, total });
     } catch (error) {
-      this.abort(new CallbackError(`onProgress threw: ${(error as Error)?.message ?? error}`, { cause: error, request: this.spec }), 'cancel');
+      this.abort(new CallbackError(`onProgress threw: ${(error as Error)?.message ?? error}`, { cause: error, request: this.ref }), 'cancel');
     }
   }
 
-  /** Cancels through the executor and rejects the future with `error`; false when already finished. */
-  abort(error: Error, reason: CancelReason): boolean {
+  /**
+   * Cancels through the executor and rejects the future with `error`; false when already finished.
+   * `cancelled` marks the future cancelled (cancel() or the signal), as opposed to failed (deadline, onProgress).
+   */
+  abort(error: Error, reason: CancelReason, cancelled = false): boolean {
     if (!this.#executor.cancel(this, reason)) return false;
+    if (cancelled) this.#control.markCancelled();
     this.#control.reject(error);
     return true;
   }

@@ -1,5 +1,6 @@
 /** Validation of the connection options: `tls`, `http2`, `proxy` and `retry`. */
 import { InvalidArgumentError, type ProxySpec, type RetrySpec, type TlsSpec } from '@threadfetch/worker';
+import { show } from './validate.js';
 
 /** TLS settings for https: origins. Verification stays on unless `rejectUnauthorized: false` is given. */
 export interface TlsOptions {
@@ -86,7 +87,7 @@ export function checkProxy(value: unknown, where: string, env: NodeJS.ProcessEnv
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidArgumentError(`${where} must be an absolute proxy URL, got ${JSON.stringify(String(value))}`);
+    throw new InvalidArgumentError(`${where} must be an absolute proxy URL, got ${show(value)}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`${where} must use http: or https:, got ${url.protocol}`);
   return { uri: url.href };
@@ -99,7 +100,7 @@ export function checkRetry(value: unknown, where: string): RetrySpec | undefined
   only(r, retryKeys, where);
   const int = (v: unknown, name: string, min: number) => {
     if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= min))
-      throw new InvalidArgumentError(`${where}.${name} must be an integer >= ${min}, got ${String(v)}`);
+      throw new InvalidArgumentError(`${where}.${name} must be an integer >= ${min}, got ${show(v)}`);
   };
   int(r.limit, 'limit', 0);
   int(r.delay, 'delay', 0);

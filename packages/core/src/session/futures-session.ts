@@ -9,6 +9,7 @@ import { Call } from './call.js';
 import type { AnyCallbacks, BackgroundName, DataOf } from './callback-types.js';
 import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from './options.js';
 import type { RequestInit, RequestOptions } from './request-options.js';
+import { text } from './validate.js';
 
 const log = debuglog('threadfetch');
 let nextId = 1;
@@ -83,9 +84,9 @@ export class FuturesSession<M = AnyCallbacks> {
   stream(url: string | URL, options?: RequestOptions<M, undefined> & { readonly method?: string }): Future<undefined, StreamResponse> {
     const { method = 'GET', ...rest } = options ?? {};
     if ((rest as { background?: unknown }).background !== undefined) {
-      const future = new Future<undefined, StreamResponse>({ method: String(method), url: String(url) });
+      const future = new Future<undefined, StreamResponse>({ method: text(method), url: text(url) });
       future[kControl].reject(
-        new InvalidArgumentError(`stream() does not take background; use a streaming callback with get() instead (${String(method)} ${String(url)})`),
+        new InvalidArgumentError(`stream() does not take background; use a streaming callback with get() instead (${text(method)} ${text(url)})`),
       );
       return future;
     }
@@ -95,7 +96,7 @@ export class FuturesSession<M = AnyCallbacks> {
   /** Any method: `request({ method: 'PATCH', url, json })`. */
   request<B extends BackgroundName<M> | undefined = undefined>(init: RequestInit<M, B>): Future<DataOf<M, B>> {
     if (init === null || typeof init !== 'object') {
-      const future = new Future<DataOf<M, B>>({ method: 'GET', url: String(init) });
+      const future = new Future<DataOf<M, B>>({ method: 'GET', url: text(init) });
       future[kControl].reject(new InvalidArgumentError('request(init) needs an object with at least { url }'));
       return future;
     }
@@ -104,7 +105,7 @@ export class FuturesSession<M = AnyCallbacks> {
   }
 
   #submit<D>(method: unknown, url: unknown, options: unknown, stream = false): Future<D> {
-    const ref: { method: string; url: string } = { method: String(method), url: String(url) };
+    const ref: { method: string; url: string } = { method: text(method), url: text(url) };
     const future = new Future<D>(ref);
     const control = future[kControl];
     if (this.#closing) {
@@ -125,7 +126,7 @@ export class FuturesSession<M = AnyCallbacks> {
         stream,
       );
     } catch (error) {
-      const e = error instanceof Error ? error : new InvalidArgumentError(String(error));
+      const e = error instanceof Error ? error : new InvalidArgumentError(text(error));
       if (e instanceof InvalidArgumentError && e.request === undefined) Object.defineProperty(e, 'request', { value: { ...ref } });
       if (e instanceof InvalidArgumentError) e.message = `${e.message} (${ref.method} ${ref.url})`;
       control.reject(e);
@@ -171,7 +172,7 @@ export class FuturesSession<M = AnyCallbacks> {
   }
 
   #abortAll(): void {
-    for (const call of [...this.#pending]) call.abort(new AbortedError('aborted by session.close()', { request: call.spec }), 'close');
+    for (const call of [...this.#pending]) call.abort(new AbortedError('aborted by session.close()', { request: call.ref }), 'close');
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from '@threadfetch/worker';
 import type { Executor } from '../executor/job.js';
 import { type ExecutorOptions, executorOptionNames } from '../executor/options.js';
 import { resolveTransport, type Transport, type TransportOptions, transportOptionNames } from './transport.js';
-import { checkHeaders, checkQuery, checkTimeout, type HeadersInit, type QueryInit } from './validate.js';
+import { checkHeaders, checkQuery, checkTimeout, type HeadersInit, type QueryInit, show } from './validate.js';
 
 /** Options of `new FuturesSession(options)`. */
 export interface SessionOptions extends ExecutorOptions, TransportOptions {
@@ -85,7 +85,7 @@ function resolveBase(value: URL | string | undefined): string | undefined {
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidArgumentError(`options.baseURL must be an absolute http: or https: URL, got ${JSON.stringify(String(value))}`);
+    throw new InvalidArgumentError(`options.baseURL must be an absolute http: or https: URL, got ${show(value)}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`options.baseURL must use http: or https:, got ${url.protocol}`);
   return url.href.endsWith('/') ? url.href : `${url.href}/`;

@@ -5,7 +5,7 @@ import { InvalidArgumentError, type RequestSpec } from '@threadfetch/worker';
 import type { AnyCallbacks, BackgroundName } from './callback-types.js';
 import type { ResolvedSessionOptions } from './options.js';
 import { hasTransportOptions, resolveTransport, type TransportOptions, transportOptionNames } from './transport.js';
-import { applyQuery, checkHeaders, checkMethod, checkQuery, checkTimeout, type HeadersInit, type QueryInit } from './validate.js';
+import { applyQuery, checkHeaders, checkMethod, checkQuery, checkTimeout, type HeadersInit, type QueryInit, show } from './validate.js';
 
 /** Options of one request. Unknown options are bad input. */
 export interface RequestOptions<M = AnyCallbacks, B extends BackgroundName<M> | undefined = BackgroundName<M> | undefined> extends TransportOptions {
@@ -89,7 +89,7 @@ export function prepareRequest(
   const url = resolveUrl(urlIn, session.baseURL);
   ref.url = url.href;
   const o = options ?? {};
-  if (typeof o !== 'object' || o === null) throw new InvalidArgumentError(`request options must be an object, got ${String(o)}`);
+  if (typeof o !== 'object' || o === null) throw new InvalidArgumentError(`request options must be an object, got ${show(o)}`);
   for (const key in o) {
     if (!requestKeys.has(key)) throw new InvalidArgumentError(`unknown request option "${key}"; allowed: ${allowed}`);
   }
@@ -104,18 +104,19 @@ export function prepareRequest(
   }
   const transport = hasTransportOptions(o) ? resolveTransport(o, session.transport, '') : session.transport;
   if (transport.authorization !== undefined && headers.authorization === undefined) headers.authorization = transport.authorization;
+  if (o.json !== undefined && o.form !== undefined) throw new InvalidArgumentError('json and form cannot both be given; pick one');
   const body = encodeBody(o.json, o.form === undefined ? o.body : encodeForm(o.form, o.body), headers);
   const timeout = checkTimeout(o.timeout, 'timeout') ?? session.timeout;
   const signal = o.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal must be an AbortSignal');
   const background = o.background;
   if (background !== undefined && (typeof background !== 'string' || background === '')) {
-    throw new InvalidArgumentError(`background must be the name of a callback (json, text, or an export of the callbacks module), got ${String(background)}`);
+    throw new InvalidArgumentError(`background must be the name of a callback (json, text, or an export of the callbacks module), got ${show(background)}`);
   }
   const onProgress = o.onProgress as PreparedRequest['onProgress'];
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new InvalidArgumentError('onProgress must be a function');
   const keepBody = o.keepBody ?? true;
-  if (typeof keepBody !== 'boolean') throw new InvalidArgumentError(`keepBody must be a boolean, got ${String(keepBody)}`);
+  if (typeof keepBody !== 'boolean') throw new InvalidArgumentError(`keepBody must be a boolean, got ${show(keepBody)}`);
   return {
     spec: {
       id,
@@ -147,9 +148,7 @@ function resolveUrl(value: unknown, base: string | undefined): URL {
     url = new URL(value, base);
   } catch {
     throw new InvalidArgumentError(
-      base
-        ? `url ${JSON.stringify(String(value))} is not valid against baseURL ${base}`
-        : `url ${JSON.stringify(String(value))} is not an absolute URL (set baseURL for relative ones)`,
+      base ? `url ${show(value)} is not valid against baseURL ${base}` : `url ${show(value)} is not an absolute URL (set baseURL for relative ones)`,
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`url must use http: or https:, got ${url.protocol}`);

@@ -1,6 +1,7 @@
 /** Options that set how requests are carried (redirects, limits, per-phase timeouts, auth); session defaults, request overrides. */
 import { InvalidArgumentError, type TransportSpec } from '@threadfetch/worker';
 import { checkProxy, checkRetry, checkTls, type RetryOptions, type TlsOptions } from './connection.js';
+import { show } from './validate.js';
 
 /** Credentials: HTTP Basic (`username`/`password`) or a bearer token. */
 export type Auth = { readonly username: string; readonly password: string } | { readonly bearer: string };
@@ -73,14 +74,14 @@ const maxMs = 2_147_483_647;
 function positiveMs(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !(value > 0) || value > maxMs)
-    throw new InvalidArgumentError(`${name} must be a positive number of milliseconds up to ${maxMs}, got ${String(value)}`);
+    throw new InvalidArgumentError(`${name} must be a positive number of milliseconds up to ${maxMs}, got ${show(value)}`);
   return value;
 }
 
 function nonNegativeInteger(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
-    throw new InvalidArgumentError(`${name} must be a non-negative integer, got ${String(value)}`);
+    throw new InvalidArgumentError(`${name} must be a non-negative integer, got ${show(value)}`);
   return value;
 }
 
@@ -104,7 +105,7 @@ function authorization(auth: unknown): string | undefined {
 export function resolveTransport(options: Record<string, unknown>, base: Transport | undefined, prefix: string): Transport {
   const redirect = options.redirect as 'follow' | 'manual' | undefined;
   if (redirect !== undefined && redirect !== 'follow' && redirect !== 'manual')
-    throw new InvalidArgumentError(`${prefix}redirect must be 'follow' or 'manual', got ${String(redirect)}`);
+    throw new InvalidArgumentError(`${prefix}redirect must be 'follow' or 'manual', got ${show(redirect)}`);
   const throwHttpErrors = options.throwHttpErrors;
   if (throwHttpErrors !== undefined && typeof throwHttpErrors !== 'boolean') throw new InvalidArgumentError(`${prefix}throwHttpErrors must be a boolean`);
   const http2 = options.http2;
@@ -114,7 +115,8 @@ export function resolveTransport(options: Record<string, unknown>, base: Transpo
   const maxRedirects = nonNegativeInteger(options.maxRedirects, `${prefix}maxRedirects`) ?? base?.maxRedirects ?? transportDefaults.maxRedirects;
   return {
     spec: Object.freeze({
-      maxRedirects: follow === 'follow' ? maxRedirects : 0,
+      followRedirects: follow === 'follow',
+      maxRedirects,
       maxResponseSize:
         nonNegativeInteger(options.maxResponseSize, `${prefix}maxResponseSize`) ?? baseSpec?.maxResponseSize ?? transportDefaults.maxResponseSize,
       connectTimeout: positiveMs(options.connectTimeout, `${prefix}connectTimeout`) ?? baseSpec?.connectTimeout ?? transportDefaults.connectTimeout,

@@ -11,8 +11,19 @@ export type QueryInit = URLSearchParams | Readonly<Record<string, QueryValue | r
 const tokenRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const badValueRe = /[\r\n\0]/;
 
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+/** Prints any input for an error message; never throws (a value without toString prints as its type). */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  try {
+    return String(value);
+  } catch {
+    return `[${typeof value} that cannot be printed]`;
+  }
+}
+
+/** Like `String(value)` for a request reference, but never throws. */
+export function text(value: unknown): string {
+  return typeof value === 'string' ? value : show(value);
 }
 
 /** Lower-cases names and checks names and values; `undefined` values are kept as removals. */

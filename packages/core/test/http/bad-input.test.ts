@@ -40,7 +40,7 @@ const requestCases: [string, { method?: string; options?: Record<string, unknown
   ['a query value that is Infinity', { options: { query: { n: Number.POSITIVE_INFINITY } } }, /query\.n must be a string, finite number/],
   ['a query value that is null', { options: { query: { n: null } } }, /query\.n must be a string, finite number/],
   ['a nested query array', { options: { query: { n: [['a']] } } }, /query\.n must be a string, finite number/],
-  ["redirect: 'bogus'", { options: { redirect: 'bogus' } }, /redirect must be 'follow' or 'manual', got bogus/],
+  ["redirect: 'bogus'", { options: { redirect: 'bogus' } }, /redirect must be 'follow' or 'manual', got "bogus"/],
   ['redirect: true', { options: { redirect: true } }, /redirect must be 'follow' or 'manual'/],
   ['maxRedirects: -1', { options: { maxRedirects: -1 } }, /maxRedirects must be a non-negative integer, got -1/],
   ['maxRedirects: 1.5', { options: { maxRedirects: 1.5 } }, /maxRedirects must be a non-negative integer/],

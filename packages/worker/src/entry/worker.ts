@@ -5,14 +5,14 @@
 import { debuglog } from 'node:util';
 import { BroadcastChannel, parentPort, threadId, workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { AbortedError, TimeoutError } from '../errors.js';
+import { AbortedError, CallbackError, serializeError, TimeoutError } from '../errors.js';
+import { CancelBoard } from '../protocol/cancel-board.js';
 import {
   type BatchTask,
   type CancelReason,
   type ControlMessage,
   epochNow,
   MessageType,
-  type ResultEnvelope,
   type ResultsMessage,
   type WorkerBootData,
 } from '../protocol/messages.js';
@@ -22,6 +22,7 @@ import { type PackedResult, runRequest } from '../runtime/run-request.js';
 const log = debuglog('threadfetch');
 const boot = workerData as WorkerBootData;
 configureAgents(boot.agent);
+const board = new CancelBoard(boot.cancelBoard);
 
 /** In-flight requests of this worker, by id, with what cancelling them needs. */
 const inflight = new Map<number, { controller: AbortController; method: string; url: string }>();
@@ -61,37 +62,30 @@ function post(batch: PackedResult[]): void {
   const stamp = epochNow();
   for (const r of batch) r.envelope.times[4] = stamp;
   try {
-    parentPort?.postMessage(
-      message(batch),
-      batch.flatMap((r) => r.transfer),
-    );
+    parentPort?.postMessage(message(batch), transfers(batch));
   } catch {
     for (const r of batch) {
       try {
         parentPort?.postMessage(message([r]), r.transfer);
       } catch (error) {
-        parentPort?.postMessage(message([uncloneable(r.envelope, error)]));
+        parentPort?.postMessage(message([uncloneable(r, error)]));
       }
     }
   }
 }
 
-function uncloneable(envelope: ResultEnvelope, error: unknown): PackedResult {
-  const failed: ResultEnvelope = {
-    id: envelope.id,
-    ok: false,
-    error: {
-      name: 'CallbackError',
-      code: 'TF_ERR_CALLBACK_FAILED',
-      message: `background callback returned a value that cannot be sent to the main thread (${(error as Error)?.message ?? error}); return plain data, bytes, or nothing`,
-      stack: undefined,
-      cause: undefined,
-      request: undefined,
-      own: true,
-    },
-    times: envelope.times,
-  };
-  return { envelope: failed, transfer: [], safe: true };
+/** The buffers a batch moves; each once (two results may name the same one). */
+function transfers(batch: PackedResult[]): ArrayBuffer[] {
+  return batch.length === 1 ? (batch[0]?.transfer ?? []) : [...new Set(batch.flatMap((r) => r.transfer))];
+}
+
+function uncloneable({ envelope, request }: PackedResult, error: unknown): PackedResult {
+  const reason = (error as Error)?.message ?? String(error);
+  const failure = new CallbackError(
+    `background callback returned a value that cannot be sent to the main thread (${reason}); return plain data, bytes, or nothing`,
+    { request },
+  );
+  return { envelope: { id: envelope.id, ok: false, error: serializeError(failure), times: envelope.times }, transfer: [], safe: true, request };
 }
 
 function message(batch: PackedResult[]): ResultsMessage {
@@ -106,7 +100,11 @@ export default function runBatch(task: BatchTask): Promise<unknown> {
   return new Promise((resolve) => {
     for (const spec of task.specs) {
       const controller = new AbortController();
-      inflight.set(spec.id, { controller, method: spec.method, url: spec.url });
+      const entry = { controller, method: spec.method, url: spec.url };
+      inflight.set(spec.id, entry);
+      // Cancelled before it got here (the broadcast went out before this worker listened): never sent.
+      const early = board.reasonFor(spec.id);
+      if (early) controller.abort(reasonFor(early, entry));
       log('thread %d: request %d %s %s', threadId, spec.id, spec.method, spec.url);
       void runRequest(spec, controller.signal, received).then((result) => {
         inflight.delete(spec.id);
@@ -125,7 +123,7 @@ export default function runBatch(task: BatchTask): Promise<unknown> {
         pending = [];
         const stamp = epochNow();
         for (const r of batch) r.envelope.times[4] = stamp;
-        resolve(move({ [transferableSymbol]: batch.flatMap((r) => r.transfer), [valueSymbol]: message(batch) } as never));
+        resolve(move({ [transferableSymbol]: transfers(batch), [valueSymbol]: message(batch) } as never));
       });
     }
   });

@@ -21,6 +21,8 @@ export const MessageType = {
 export interface WorkerBootData {
   /** Name of the BroadcastChannel that carries {@link ControlMessage}s. */
   readonly controlChannel: string;
+  /** The shared memory of the {@link CancelBoard}: cancels that may arrive before their request. */
+  readonly cancelBoard: SharedArrayBuffer;
   /** undici Agent options for the worker's connection pool. */
   readonly agent: AgentSettings;
 }
@@ -60,7 +62,9 @@ export interface RequestSpec {
 
 /** How a request is carried: redirects, limits and per-phase timeouts. */
 export interface TransportSpec {
-  /** Redirects to follow; 0 returns 3xx responses as they are. */
+  /** Follow redirects (true), or return 3xx responses as they are (false). */
+  readonly followRedirects: boolean;
+  /** Redirects followed at most; one more fails with TF_ERR_TOO_MANY_REDIRECTS. */
   readonly maxRedirects: number;
   /** Most decoded body bytes accepted. */
   readonly maxResponseSize: number;

@@ -1,10 +1,22 @@
 /** Where a response body goes in the worker: into memory, into a file, or out through a port in chunks. */
 import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { MessagePort } from 'node:worker_threads';
-import { type RequestRef, ResponseTooLargeError } from '../errors.js';
+import { type MessagePort, threadId } from 'node:worker_threads';
+import { type RequestRef, ResponseTooLargeError, SaveFailedError } from '../errors.js';
 import { type StreamMessage, StreamMessageType } from '../protocol/stream.js';
+
+/**
+ * Stops a body nobody will read. undici's body emits an abort error when destroyed unread, and an
+ * unheard 'error' event would take the whole worker down, so it is heard here.
+ */
+export function discard(body: Readable): void {
+  body.on('error', noop);
+  body.destroy();
+}
+
+function noop(): void {}
 
 /** Told how many body bytes have been read so far. */
 export type OnBytes = (loaded: number) => void;
@@ -16,7 +28,7 @@ export async function readAll(body: Readable, limit: number, ref: RequestRef, on
   for await (const chunk of body as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
     if (size > limit) {
-      body.destroy();
+      discard(body);
       throw new ResponseTooLargeError(`response body exceeds maxResponseSize (${limit} bytes, after decoding)`, { request: ref });
     }
     chunks.push(chunk);
@@ -31,8 +43,12 @@ export async function readAll(body: Readable, limit: number, ref: RequestRef, on
   return out;
 }
 
-/** Writes the body to `path` (created or truncated) in constant memory; resolves with the byte count. */
-export async function saveFile(body: Readable, path: string, onBytes?: OnBytes): Promise<number> {
+/**
+ * Writes the body to `path` in constant memory; resolves with the byte count. The bytes go to a
+ * sibling temporary file renamed over `path` once complete, so `path` never holds half a body: a
+ * failed download leaves any earlier file there as it was.
+ */
+export async function saveFile(body: Readable, path: string, ref: RequestRef, onBytes?: OnBytes): Promise<number> {
   let size = 0;
   const counter = new Transform({
     transform(chunk: Uint8Array, _encoding, done) {
@@ -41,8 +57,22 @@ export async function saveFile(body: Readable, path: string, onBytes?: OnBytes):
       done(null, chunk);
     },
   });
-  await pipeline(body, counter, createWriteStream(path));
-  return size;
+  const partial = `${path}.${process.pid}.${threadId}.${++partials}.partial`;
+  try {
+    await pipeline(body, counter, createWriteStream(partial, { flags: 'wx' }));
+    await rename(partial, path);
+    return size;
+  } catch (error) {
+    await rm(partial, { force: true }).catch(noop);
+    if (isFileError(error)) throw new SaveFailedError(`saveTo could not write ${path}: ${(error as Error).message}`, { cause: error, request: ref });
+    throw error;
+  }
+}
+
+let partials = 0;
+
+function isFileError(error: unknown): boolean {
+  return typeof (error as { syscall?: unknown })?.syscall === 'string' && typeof (error as { path?: unknown }).path === 'string';
 }
 
 /** How many chunks may be in flight to the main thread before the worker waits for credit. */
@@ -60,7 +90,7 @@ export async function streamToPort(body: Readable, port: MessagePort, onBytes?: 
     if (message.type === StreamMessageType.credit) credit += message.n;
     else if (message.type === StreamMessageType.cancel) {
       cancelled = true;
-      body.destroy();
+      discard(body);
     }
     wake?.();
   });

@@ -5,6 +5,7 @@
  */
 import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors, ProxyAgent } from 'undici';
 import type { AgentSettings, TransportSpec } from '../protocol/messages.js';
+import { retryPolicy } from './retry-policy.js';
 
 let settings: AgentSettings = { connectionsPerOrigin: undefined, keepAliveTimeout: 4_000 };
 const byKey = new Map<string, Dispatcher>();
@@ -48,6 +49,9 @@ function create(transport: TransportSpec): Dispatcher {
       ...(proxy.httpProxy === undefined ? {} : { httpProxy: proxy.httpProxy }),
       ...(proxy.httpsProxy === undefined ? {} : { httpsProxy: proxy.httpsProxy }),
       noProxy: proxy.noProxy ?? '',
+      // Requests through a proxy get the TLS settings as requestTls; direct ones as connect.
+      requestTls: connect,
+      proxyTls: { timeout: transport.connectTimeout },
     });
   }
   roots.push(root);
@@ -59,6 +63,7 @@ function create(transport: TransportSpec): Dispatcher {
         methods: [...transport.retry.methods],
         statusCodes: [...transport.retry.statusCodes],
         errorCodes: [...transport.retry.errorCodes],
+        retry: retryPolicy(transport.retry),
         throwOnError: false,
       } as never),
     );

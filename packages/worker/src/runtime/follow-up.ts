@@ -1,12 +1,12 @@
 /** ctx.request: a follow-up request made from a callback, in the same worker, on the same connection pools. */
-import type { RequestRef } from '../errors.js';
+import { InvalidArgumentError, type RequestRef } from '../errors.js';
 import type { TransportSpec } from '../protocol/messages.js';
 import { type BackgroundResponse, type FollowUpRequest, WorkerResponse } from './background-response.js';
-import { readAll } from './body-sinks.js';
+import { discard, readAll } from './body-sinks.js';
 import { failure, open } from './http.js';
 
 export async function followUp(follow: FollowUpRequest, base: string, transport: TransportSpec, signal: AbortSignal): Promise<BackgroundResponse> {
-  if (follow === null || typeof follow !== 'object') throw new TypeError('ctx.request(spec) needs an object with at least { url }');
+  if (follow === null || typeof follow !== 'object') throw new InvalidArgumentError('ctx.request(spec) needs an object with at least { url }');
   const url = new URL(follow.url, base).href;
   const method = (follow.method ?? 'GET').toUpperCase();
   const headers: Record<string, string> = Object.create(null);
@@ -21,7 +21,7 @@ export async function followUp(follow: FollowUpRequest, base: string, transport:
   try {
     return new WorkerResponse({ ...opened, body: await readAll(opened.body, transport.maxResponseSize, ref) });
   } catch (error) {
-    opened.body.destroy();
+    discard(opened.body);
     throw failure(error, signal, ref, transport);
   }
 }

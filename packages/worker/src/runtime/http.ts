@@ -15,6 +15,7 @@ import {
   TooManyRedirectsError,
 } from '../errors.js';
 import type { TransportSpec } from '../protocol/messages.js';
+import { discard } from './body-sinks.js';
 import { acceptEncoding, decodedBody } from './decode.js';
 import { dispatcherFor } from './dispatchers.js';
 
@@ -39,6 +40,8 @@ export interface OpenResponse {
   readonly length: number | undefined;
 }
 
+const redirectStatuses = new Set([300, 301, 302, 303, 307, 308]);
+
 /** Sends one request and resolves at its response headers. Errors come out coded. */
 export async function open(out: Outgoing, signal: AbortSignal): Promise<OpenResponse> {
   const ref: RequestRef = { method: out.method, url: out.url };
@@ -51,12 +54,16 @@ export async function open(out: Outgoing, signal: AbortSignal): Promise<OpenResp
       headers,
       body: out.body ?? null,
       signal,
-      maxRedirections: transport.maxRedirects,
-      throwOnMaxRedirect: transport.maxRedirects > 0,
+      maxRedirections: transport.followRedirects ? transport.maxRedirects : 0,
       headersTimeout: transport.headersTimeout,
       bodyTimeout: transport.bodyTimeout,
     } as Parameters<typeof request>[1]);
     const history = (res.context as { history?: URL[] } | undefined)?.history;
+    // undici hands back the redirect it did not follow; following one more is over the limit.
+    if (transport.followRedirects && redirectStatuses.has(res.statusCode) && res.headers.location !== undefined) {
+      discard(res.body as unknown as Readable);
+      throw new TooManyRedirectsError(`more than maxRedirects (${transport.maxRedirects}) redirects`, { request: ref });
+    }
     const last = history?.[history.length - 1];
     const encoding = res.headers['content-encoding'];
     const declared = Number(res.headers['content-length']);
@@ -92,7 +99,6 @@ function translate(error: unknown, request: RequestRef, transport: TransportSpec
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return new HeadersTimeoutError(`no response headers within headersTimeout (${transport.headersTimeout} ms)`, options);
   if (code === 'UND_ERR_BODY_TIMEOUT') return new BodyTimeoutError(`the body stalled for bodyTimeout (${transport.bodyTimeout} ms)`, options);
   if (typeof code === 'string' && tlsCode.test(code)) return new TlsError(`TLS failed: ${code}: ${message}`, options);
-  if (message === 'max redirects' || message.startsWith('Redirect loop detected'))
-    return new TooManyRedirectsError(`more than maxRedirects (${transport.maxRedirects}) redirects`, options);
+  if (message.startsWith('Redirect loop detected')) return new TooManyRedirectsError(`more than maxRedirects (${transport.maxRedirects}) redirects`, options);
   return new NetworkError(`request failed: ${typeof code === 'string' ? `${code}: ` : ''}${message}`, options);
 }

@@ -11,7 +11,7 @@ import {
   toHeaders,
   WorkerResponse,
 } from './background-response.js';
-import { type OnBytes, readAll, saveFile, streamToPort } from './body-sinks.js';
+import { discard, type OnBytes, readAll, saveFile, streamToPort } from './body-sinks.js';
 import { findCallback } from './callbacks.js';
 import { followUp } from './follow-up.js';
 import { openHooks } from './hooks.js';
@@ -23,6 +23,8 @@ export interface PackedResult {
   readonly transfer: ArrayBuffer[];
   /** false when a user callback produced `data`: posting may fail with DataCloneError. */
   readonly safe: boolean;
+  /** The method and URL, for an error raised while posting. */
+  readonly request: RequestRef;
 }
 
 const progressInterval = 100;
@@ -53,9 +55,9 @@ export async function runRequest(spec: RequestSpec, signal: AbortSignal, receive
       await streamToPort(opened.body, spec.stream, onBytes);
     } else if (fn && isStreaming(fn)) {
       data = await call(() => fn(streamingResponse(opened as OpenResponse), ctx), spec, signal, request);
-      opened.body.destroy();
+      discard(opened.body);
     } else if (spec.saveTo !== undefined) {
-      await saveFile(opened.body, spec.saveTo, onBytes);
+      await saveFile(opened.body, spec.saveTo, request, onBytes);
     } else {
       body = await readAll(opened.body, spec.transport.maxResponseSize, request, onBytes);
     }
@@ -82,13 +84,13 @@ export async function runRequest(spec: RequestSpec, signal: AbortSignal, receive
     };
     // Progress travels on parentPort; the result must follow it there, so the last progress arrives first.
     const safe = !spec.progress && (fn === undefined || spec.background === 'json' || spec.background === 'text');
-    return { envelope, transfer, safe };
+    return { envelope, transfer, safe, request };
   } catch (error) {
-    opened?.body.destroy();
+    if (opened) discard(opened.body);
     const wrapped = error instanceof ThreadfetchError ? error : failure(error, signal, request, spec.transport);
     const serialized = serializeError(wrapped);
     spec.stream?.postMessage({ type: StreamMessageType.error, error: serialized } satisfies StreamMessage);
-    return { envelope: { id: spec.id, ok: false, error: serialized, times }, transfer: [], safe: true };
+    return { envelope: { id: spec.id, ok: false, error: serialized, times }, transfer: [], safe: true, request };
   } finally {
     hooks.release();
     spec.stream?.close();
@@ -159,12 +161,13 @@ function progressReporter(id: number, total: number | undefined): { onBytes: OnB
  */
 function transferable(data: unknown, transfer: ArrayBuffer[]): unknown {
   if (data instanceof ArrayBuffer) {
-    transfer.push(data);
+    if (!transfer.includes(data)) transfer.push(data);
     return data;
   }
   if (ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer) {
     if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
-      transfer.push(data.buffer);
+      // The callback may return the body itself: that buffer is already in the list.
+      if (!transfer.includes(data.buffer)) transfer.push(data.buffer);
       return data;
     }
     const copy = new Uint8Array(data.byteLength);
