@@ -81,8 +81,8 @@ describe('asCompleted', () => {
     for await (const item of asCompleted([failing, fine])) seen.push(asFuture(item));
     assert.equal(seen.length, 2);
     assert.ok(seen.includes(failing) && seen.includes(fine));
-    assert.equal(codeOf(failing), 'TF_ERR_NETWORK');
-    await assert.rejects(failing, (e: unknown) => (e as ThreadfetchError).code === 'TF_ERR_NETWORK');
+    assert.equal(codeOf(failing), 'TF_ERR_CONNECTION_RESET');
+    await assert.rejects(failing, (e: unknown) => (e as ThreadfetchError).code === 'TF_ERR_CONNECTION_RESET');
   });
 
   it('yields futures already done, and each future once even if listed twice', async () => {
@@ -145,7 +145,7 @@ describe('wait', () => {
     const { done, notDone } = await wait([stalled, ok, failing], { returnWhen: 'FIRST_EXCEPTION' });
     assert.ok(done.has(failing));
     assert.ok(notDone.has(stalled));
-    assert.equal(codeOf(failing), 'TF_ERR_NETWORK');
+    assert.equal(codeOf(failing), 'TF_ERR_CONNECTION_RESET');
     stalled.cancel();
   });
 

@@ -6,6 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import {
   AbortedError,
+  BodyIncompleteError,
+  ConnectionRefusedError,
+  ConnectionResetError,
   FuturesSession,
   NetworkError,
   QueueFullError,
@@ -69,10 +72,11 @@ function is<T extends ThreadfetchError>(Class: abstract new (...args: never[]) =
 }
 
 describe('errors: network and deadlines', () => {
-  it('a refused connection gives TF_ERR_NETWORK with cause.code ECONNREFUSED', async () => {
+  it('a refused connection gives TF_ERR_CONNECTION_REFUSED (a NetworkError) with cause.code ECONNREFUSED', async () => {
     const url = `http://127.0.0.1:${await closedPort()}/x`;
     await assert.rejects(session.get(url), (e: unknown) => {
-      is(NetworkError, 'TF_ERR_NETWORK')(e);
+      is(ConnectionRefusedError, 'TF_ERR_CONNECTION_REFUSED')(e);
+      assert.ok(e instanceof NetworkError);
       const error = e as NetworkError;
       assert.equal((error.cause as { code?: string }).code, 'ECONNREFUSED');
       assert.ok(error.message.includes(`GET ${url}`), error.message);
@@ -81,9 +85,9 @@ describe('errors: network and deadlines', () => {
     });
   });
 
-  it('a server that destroys the socket gives TF_ERR_NETWORK with a cause code', async () => {
+  it('a server that destroys the socket before answering gives TF_ERR_CONNECTION_RESET with a cause code', async () => {
     await assert.rejects(session.post('/destroy', { body: 'x' }), (e: unknown) => {
-      is(NetworkError, 'TF_ERR_NETWORK')(e);
+      is(ConnectionResetError, 'TF_ERR_CONNECTION_RESET')(e);
       const cause = (e as NetworkError).cause;
       assert.ok(cause instanceof Error);
       assert.match(String((cause as RemoteError).code), /^(UND_ERR_SOCKET|ECONNRESET)$/);
@@ -91,8 +95,8 @@ describe('errors: network and deadlines', () => {
     });
   });
 
-  it('a body cut short gives TF_ERR_NETWORK', async () => {
-    await assert.rejects(session.get('/half'), is(NetworkError, 'TF_ERR_NETWORK'));
+  it('a body cut short gives TF_ERR_BODY_INCOMPLETE', async () => {
+    await assert.rejects(session.get('/half'), is(BodyIncompleteError, 'TF_ERR_BODY_INCOMPLETE'));
   });
 
   it('a server that never answers gives TF_ERR_TIMEOUT once the deadline passes', async () => {

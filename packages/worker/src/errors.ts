@@ -102,9 +102,42 @@ export class AbortedError extends ThreadfetchError {
   override readonly code = 'TF_ERR_ABORTED';
 }
 
-/** The connection failed (refused, reset, closed mid-body, bad HTTP). `cause` carries undici's error and code. */
+/**
+ * The connection or the HTTP exchange failed. `cause` carries undici's (or Node's) error and code.
+ * The subclasses below name the common faults; a failure none of them fits is a plain NetworkError.
+ */
 export class NetworkError extends ThreadfetchError {
-  override readonly code = 'TF_ERR_NETWORK';
+  override readonly code: string = 'TF_ERR_NETWORK';
+}
+
+/** Nothing listens at the address: the connection was refused. */
+export class ConnectionRefusedError extends NetworkError {
+  override readonly code = 'TF_ERR_CONNECTION_REFUSED';
+}
+
+/** The connection was reset or closed before the response headers came (the request may have been processed). */
+export class ConnectionResetError extends NetworkError {
+  override readonly code = 'TF_ERR_CONNECTION_RESET';
+}
+
+/** The connection was reset or closed after the headers, before the body was complete. */
+export class BodyIncompleteError extends NetworkError {
+  override readonly code = 'TF_ERR_BODY_INCOMPLETE';
+}
+
+/** The body is longer or shorter than its `content-length` says. */
+export class ContentLengthMismatchError extends NetworkError {
+  override readonly code = 'TF_ERR_CONTENT_LENGTH_MISMATCH';
+}
+
+/** What came back is not HTTP: a bad status line, header or chunk. */
+export class ProtocolError extends NetworkError {
+  override readonly code = 'TF_ERR_PROTOCOL';
+}
+
+/** The body could not be decoded by its `content-encoding` (corrupt gzip, deflate, br or zstd data). */
+export class DecodeError extends NetworkError {
+  override readonly code = 'TF_ERR_DECODE';
 }
 
 /** The TLS handshake failed: an unverifiable or expired certificate, a name mismatch. `cause.code` is Node's. */
@@ -166,7 +199,8 @@ export class QueueFullError extends ThreadfetchError {
   override readonly code = 'TF_ERR_QUEUE_FULL';
 }
 
-const classes = {
+/** Each error class by its code: how errors are rebuilt after crossing threads. */
+export const errorClasses = {
   TF_ERR_INVALID_ARGUMENT: InvalidArgumentError,
   TF_ERR_TIMEOUT: TimeoutError,
   TF_ERR_CONNECT_TIMEOUT: ConnectTimeoutError,
@@ -177,6 +211,12 @@ const classes = {
   TF_ERR_RESULT_TIMEOUT: ResultTimeoutError,
   TF_ERR_ABORTED: AbortedError,
   TF_ERR_NETWORK: NetworkError,
+  TF_ERR_CONNECTION_REFUSED: ConnectionRefusedError,
+  TF_ERR_CONNECTION_RESET: ConnectionResetError,
+  TF_ERR_BODY_INCOMPLETE: BodyIncompleteError,
+  TF_ERR_CONTENT_LENGTH_MISMATCH: ContentLengthMismatchError,
+  TF_ERR_PROTOCOL: ProtocolError,
+  TF_ERR_DECODE: DecodeError,
   TF_ERR_TLS: TlsError,
   TF_ERR_CALLBACK_FAILED: CallbackError,
   TF_ERR_SAVE_FAILED: SaveFailedError,
@@ -189,61 +229,4 @@ const classes = {
 } as const;
 
 /** Every stable error code threadfetch uses. */
-export type ErrorCode = keyof typeof classes | 'TF_ERR_HTTP_STATUS';
-
-/** An error as it crosses threads: plain data that structured clone keeps whole. */
-export interface SerializedError {
-  readonly name: string;
-  readonly message: string;
-  readonly stack: string | undefined;
-  readonly code: string | undefined;
-  readonly cause: SerializedError | undefined;
-  readonly request: RequestRef | undefined;
-  /** true when the error is a ThreadfetchError whose message already names the request. */
-  readonly own: boolean;
-}
-
-/** Turns any thrown value into {@link SerializedError}, following `cause` a few levels deep. */
-export function serializeError(error: unknown, depth = 0): SerializedError {
-  if (!(error instanceof Error)) {
-    return { name: 'Error', message: String(error), stack: undefined, code: undefined, cause: undefined, request: undefined, own: false };
-  }
-  const code = (error as { code?: unknown }).code;
-  const cause = error.cause !== undefined && depth < 4 ? serializeError(error.cause, depth + 1) : undefined;
-  return {
-    name: error.name,
-    message: error.message,
-    stack: error.stack,
-    code: typeof code === 'string' ? code : undefined,
-    cause,
-    request: error instanceof ThreadfetchError ? (error as ThreadfetchError).request : undefined,
-    own: error instanceof ThreadfetchError,
-  };
-}
-
-/** An error from elsewhere (a callback, undici) rebuilt from {@link SerializedError}: name, code and stack kept. */
-export class RemoteError extends Error {
-  readonly code: string | undefined;
-  readonly #name: string;
-  constructor(data: SerializedError) {
-    super(data.message, data.cause ? { cause: deserializeError(data.cause) } : {});
-    this.#name = data.name;
-    this.code = data.code;
-    if (data.stack !== undefined) this.stack = data.stack;
-  }
-  override get name(): string {
-    return this.#name;
-  }
-}
-
-/** Rebuilds the error class from `code`; foreign errors become {@link RemoteError}. */
-export function deserializeError(data: SerializedError): Error {
-  const Class = data.own && data.code ? classes[data.code as keyof typeof classes] : undefined;
-  if (!Class) return new RemoteError(data);
-  const cause = data.cause ? deserializeError(data.cause) : undefined;
-  const error = new Class('', { cause, request: undefined });
-  Object.defineProperty(error, 'message', { value: data.message, writable: true, configurable: true });
-  Object.defineProperty(error, 'request', { value: data.request, enumerable: true });
-  if (data.stack !== undefined) error.stack = data.stack;
-  return error;
-}
+export type ErrorCode = keyof typeof errorClasses | 'TF_ERR_HTTP_STATUS';

@@ -3,6 +3,7 @@
  * background callback authors import.
  */
 
+export * from './error-wire.js';
 export * from './errors.js';
 export * from './protocol/cancel-board.js';
 export * from './protocol/messages.js';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import zlib from 'node:zlib';
-import { FuturesSession } from '@threadfetch/core';
+import { FuturesSession, NetworkError } from '@threadfetch/core';
 import { causeCodes, type Origin, rejectsWith, startHttp, startTcp } from './helpers.js';
 
 let origin: Origin;
@@ -51,21 +51,21 @@ describe('a session with a supplied executor (requests-futures: headers on a sup
 });
 
 describe('servers that break the protocol', () => {
-  it('a body cut short in chunked encoding gives TF_ERR_NETWORK', async () => {
+  it('a body cut short in chunked encoding gives TF_ERR_BODY_INCOMPLETE', async () => {
     const url = await raw('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n10\r\nonly six by');
-    await rejectsWith(session.get(url), 'TF_ERR_NETWORK');
+    await rejectsWith(session.get(url), 'TF_ERR_BODY_INCOMPLETE');
   });
 
-  it('a gzip body cut short (content-length larger than sent) gives TF_ERR_NETWORK', async () => {
+  it('a gzip body cut short (content-length larger than sent) gives TF_ERR_BODY_INCOMPLETE', async () => {
     const gz = zlib.gzipSync(Buffer.alloc(100_000, 'x'));
     const head = `HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: ${gz.byteLength}\r\n\r\n`;
     const url = await raw(Buffer.concat([Buffer.from(head), gz.subarray(0, gz.byteLength >> 1)]));
-    await rejectsWith(session.get(url), 'TF_ERR_NETWORK');
+    await rejectsWith(session.get(url), 'TF_ERR_BODY_INCOMPLETE');
   });
 
-  it('a corrupt gzip body gives TF_ERR_NETWORK naming the zlib error', async () => {
+  it('a corrupt gzip body gives TF_ERR_DECODE naming the zlib error', async () => {
     const url = await raw('HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: 12\r\n\r\nnot gzip !!!', 'end');
-    const error = await rejectsWith(session.get(url), 'TF_ERR_NETWORK');
+    const error = await rejectsWith(session.get(url), 'TF_ERR_DECODE');
     assert.ok(
       causeCodes(error).some((c) => c.startsWith('Z_')),
       String(causeCodes(error)),
@@ -78,16 +78,34 @@ describe('servers that break the protocol', () => {
     ['an unknown protocol', 'SPDY/9 200 OK\r\ncontent-length: 0\r\n\r\n'],
     ['a header line without a colon', 'HTTP/1.1 200 OK\r\nthis is not a header\r\ncontent-length: 0\r\n\r\n'],
   ] as const) {
-    it(`${what} gives TF_ERR_NETWORK with the parser error as cause`, async () => {
+    it(`${what} gives TF_ERR_PROTOCOL with the parser error as cause`, async () => {
       const url = await raw(reply);
-      const error = await rejectsWith(session.get(url), 'TF_ERR_NETWORK', /does not match the HTTP\/1\.1 protocol/);
+      const error = await rejectsWith(session.get(url), 'TF_ERR_PROTOCOL', /does not match the HTTP\/1\.1 protocol/);
       assert.equal((error.cause as Error).name, 'HTTPParserError');
     });
   }
 
-  it('a connection closed before any response gives TF_ERR_NETWORK', async () => {
+  it('a 204 that carries a body anyway gives TF_ERR_CONTENT_LENGTH_MISMATCH', async () => {
+    const url = await raw('HTTP/1.1 204 No Content\r\ncontent-length: 5\r\n\r\nhello', 'end');
+    const error = await rejectsWith(session.get(url), 'TF_ERR_CONTENT_LENGTH_MISMATCH');
+    assert.ok(error instanceof NetworkError, 'every connection fault is a NetworkError');
+  });
+
+  it('a connection reset in the middle of the body gives TF_ERR_BODY_INCOMPLETE, not a reset before headers', async () => {
+    const server = await startTcp((socket) => {
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nabc');
+        setTimeout(() => socket.resetAndDestroy(), 20);
+      });
+    });
+    open.push(server);
+    const error = await rejectsWith(session.get(server.url), 'TF_ERR_BODY_INCOMPLETE');
+    assert.match(causeCodes(error).join(','), /ECONNRESET|UND_ERR_SOCKET/);
+  });
+
+  it('a connection closed before any response gives TF_ERR_CONNECTION_RESET', async () => {
     const url = await raw('', 'end');
-    await rejectsWith(session.get(url), 'TF_ERR_NETWORK');
+    await rejectsWith(session.get(url), 'TF_ERR_CONNECTION_RESET');
   });
 
   it('a stalled send (the server never reads a large upload) ends at the request timeout', async () => {

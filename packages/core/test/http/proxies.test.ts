@@ -93,12 +93,12 @@ describe('proxy option', () => {
     }
   });
 
-  it('a proxy that refuses connections gives TF_ERR_NETWORK', async () => {
+  it('a proxy that refuses connections gives TF_ERR_CONNECTION_REFUSED', async () => {
     const closed = net.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as net.AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    await rejectsWith(shared.get(`${origin.url}/x`, { proxy: `http://127.0.0.1:${port}` }), 'TF_ERR_NETWORK');
+    await rejectsWith(shared.get(`${origin.url}/x`, { proxy: `http://127.0.0.1:${port}` }), 'TF_ERR_CONNECTION_REFUSED');
   });
 
   for (const [what, value, message] of [

@@ -132,9 +132,9 @@ describe('retries: Retry-After', () => {
 });
 
 describe('retries on connection errors', () => {
-  it('a reset connection rejects with TF_ERR_NETWORK without retry', async () => {
+  it('a reset connection rejects with TF_ERR_CONNECTION_RESET without retry', async () => {
     const { path, hits } = fresh('reset', '?fail=1');
-    await rejectsWith(session.get(path), 'TF_ERR_NETWORK');
+    await rejectsWith(session.get(path), 'TF_ERR_CONNECTION_RESET');
     assert.equal(hits(), 1);
   });
 
@@ -147,7 +147,7 @@ describe('retries on connection errors', () => {
 
   it('errorCodes chooses which errors are retried', async () => {
     const { path, hits } = fresh('reset', '?fail=1');
-    await rejectsWith(session.get(path, { retry: { limit: 2, delay: 1, errorCodes: ['ECONNREFUSED'] } }), 'TF_ERR_NETWORK');
+    await rejectsWith(session.get(path, { retry: { limit: 2, delay: 1, errorCodes: ['ECONNREFUSED'] } }), 'TF_ERR_CONNECTION_RESET');
     assert.equal(hits(), 1);
   });
 });

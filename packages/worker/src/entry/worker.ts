@@ -5,7 +5,8 @@
 import { debuglog } from 'node:util';
 import { BroadcastChannel, parentPort, threadId, workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { AbortedError, CallbackError, serializeError, TimeoutError } from '../errors.js';
+import { serializeError } from '../error-wire.js';
+import { AbortedError, CallbackError, TimeoutError } from '../errors.js';
 import { CancelBoard } from '../protocol/cancel-board.js';
 import {
   type BatchTask,

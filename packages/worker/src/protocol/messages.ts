@@ -9,7 +9,7 @@
  *   ({@link ControlMessage}); Piscina's own abort would terminate the whole worker.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { SerializedError } from '../errors.js';
+import type { SerializedError } from '../error-wire.js';
 
 export const MessageType = {
   results: 'results',

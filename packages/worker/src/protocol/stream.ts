@@ -2,7 +2,7 @@
  * The per-request port of `session.stream()`: the worker sends the response head, then chunks
  * (transferred) and an end or error; the main thread sends credit as it consumes chunks, or cancel.
  */
-import type { SerializedError } from '../errors.js';
+import type { SerializedError } from '../error-wire.js';
 
 export const StreamMessageType = {
   head: 'head',

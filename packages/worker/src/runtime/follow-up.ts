@@ -3,7 +3,8 @@ import { InvalidArgumentError, type RequestRef } from '../errors.js';
 import type { TransportSpec } from '../protocol/messages.js';
 import { type BackgroundResponse, type FollowUpRequest, WorkerResponse } from './background-response.js';
 import { discard, readAll } from './body-sinks.js';
-import { failure, open } from './http.js';
+import { failure } from './failures.js';
+import { open } from './http.js';
 
 export async function followUp(follow: FollowUpRequest, base: string, transport: TransportSpec, signal: AbortSignal): Promise<BackgroundResponse> {
   if (follow === null || typeof follow !== 'object') throw new InvalidArgumentError('ctx.request(spec) needs an object with at least { url }');
@@ -22,6 +23,6 @@ export async function followUp(follow: FollowUpRequest, base: string, transport:
     return new WorkerResponse({ ...opened, body: await readAll(opened.body, transport.maxResponseSize, ref) });
   } catch (error) {
     discard(opened.body);
-    throw failure(error, signal, ref, transport);
+    throw failure(error, signal, ref, transport, 'body');
   }
 }

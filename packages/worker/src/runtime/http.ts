@@ -4,20 +4,12 @@
  */
 import type { Readable } from 'node:stream';
 import { type Dispatcher, request } from 'undici';
-import {
-  BodyTimeoutError,
-  ConnectTimeoutError,
-  HeadersTimeoutError,
-  NetworkError,
-  type RequestRef,
-  ThreadfetchError,
-  TlsError,
-  TooManyRedirectsError,
-} from '../errors.js';
+import { type RequestRef, TooManyRedirectsError } from '../errors.js';
 import type { TransportSpec } from '../protocol/messages.js';
 import { discard } from './body-sinks.js';
 import { acceptEncoding, decodedBody } from './decode.js';
 import { dispatcherFor } from './dispatchers.js';
+import { failure } from './failures.js';
 
 /** What to send. Headers use lower-case names. */
 export interface Outgoing {
@@ -77,28 +69,6 @@ export async function open(out: Outgoing, signal: AbortSignal): Promise<OpenResp
       length: encoding === undefined && Number.isSafeInteger(declared) ? declared : undefined,
     };
   } catch (error) {
-    throw failure(error, signal, ref, transport);
+    throw failure(error, signal, ref, transport, 'head');
   }
-}
-
-/** Maps an error raised while a response is open (or opening) to the request's coded error. */
-export function failure(error: unknown, signal: AbortSignal, ref: RequestRef, transport: TransportSpec): Error {
-  if (signal.aborted) return signal.reason as Error;
-  return translate(error, ref, transport);
-}
-
-const tlsCode = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(VERIFY|GET)_)/;
-
-/** undici's and zlib's errors become coded threadfetch errors; the original is the cause. */
-function translate(error: unknown, request: RequestRef, transport: TransportSpec): Error {
-  if (error instanceof ThreadfetchError) return error;
-  const code = (error as { code?: unknown })?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  const options = { cause: error, request };
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new ConnectTimeoutError(`no connection within connectTimeout (${transport.connectTimeout} ms)`, options);
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') return new HeadersTimeoutError(`no response headers within headersTimeout (${transport.headersTimeout} ms)`, options);
-  if (code === 'UND_ERR_BODY_TIMEOUT') return new BodyTimeoutError(`the body stalled for bodyTimeout (${transport.bodyTimeout} ms)`, options);
-  if (typeof code === 'string' && tlsCode.test(code)) return new TlsError(`TLS failed: ${code}: ${message}`, options);
-  if (message.startsWith('Redirect loop detected')) return new TooManyRedirectsError(`more than maxRedirects (${transport.maxRedirects}) redirects`, options);
-  return new NetworkError(`request failed: ${typeof code === 'string' ? `${code}: ` : ''}${message}`, options);
 }

@@ -1,6 +1,7 @@
 /** Runs one request spec in the worker: open, consume the body, call back, and pack the result envelope. */
 import { parentPort } from 'node:worker_threads';
-import { CallbackError, InvalidArgumentError, type RequestRef, serializeError, ThreadfetchError } from '../errors.js';
+import { serializeError } from '../error-wire.js';
+import { CallbackError, InvalidArgumentError, type RequestRef, ThreadfetchError } from '../errors.js';
 import { epochNow, MessageType, type ProgressMessage, type RequestSpec, type ResultEnvelope } from '../protocol/messages.js';
 import { type StreamMessage, StreamMessageType } from '../protocol/stream.js';
 import {
@@ -13,9 +14,10 @@ import {
 } from './background-response.js';
 import { discard, type OnBytes, readAll, saveFile, streamToPort } from './body-sinks.js';
 import { findCallback } from './callbacks.js';
+import { failure } from './failures.js';
 import { followUp } from './follow-up.js';
 import { openHooks } from './hooks.js';
-import { failure, type OpenResponse, open } from './http.js';
+import { type OpenResponse, open } from './http.js';
 
 /** An envelope ready to post, with what can be transferred and whether the data is known to clone. */
 export interface PackedResult {
@@ -87,7 +89,7 @@ export async function runRequest(spec: RequestSpec, signal: AbortSignal, receive
     return { envelope, transfer, safe, request };
   } catch (error) {
     if (opened) discard(opened.body);
-    const wrapped = error instanceof ThreadfetchError ? error : failure(error, signal, request, spec.transport);
+    const wrapped = error instanceof ThreadfetchError ? error : failure(error, signal, request, spec.transport, opened ? 'body' : 'head');
     const serialized = serializeError(wrapped);
     spec.stream?.postMessage({ type: StreamMessageType.error, error: serialized } satisfies StreamMessage);
     return { envelope: { id: spec.id, ok: false, error: serialized, times }, transfer: [], safe: true, request };
