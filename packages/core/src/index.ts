@@ -47,11 +47,13 @@ export {
 } from '@threadfetch/worker';
 export type { Executor, Job } from './executor/job.js';
 export { type ExecutorOptions, executorDefaults, type ResolvedExecutorOptions } from './executor/options.js';
+export type { ExecutorStats, LatencyPercentiles, WorkerLoad } from './executor/stats.js';
 export { ThreadExecutor } from './executor/thread-executor.js';
 export { after, type Results } from './future/after.js';
 export { type AsCompletedOptions, asCompleted, type CompletedFuture } from './future/as-completed.js';
 export { Future } from './future/future.js';
 export { ReturnWhen, type WaitOptions, type WaitResult, wait } from './future/wait.js';
+export { channels } from './observe/diagnostics.js';
 export { Response, type Timings } from './response/response.js';
 export { StreamResponse } from './response/stream-response.js';
 export type { AnyCallbacks, BackgroundName, CallbackNames, DataOf } from './session/callback-types.js';

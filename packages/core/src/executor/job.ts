@@ -1,5 +1,6 @@
 /** A request as the executor tracks it, from submit to result. */
 import type { CancelReason, RequestRef, RequestSpec, ResultEnvelope } from '@threadfetch/worker';
+import type { ExecutorStats } from './stats.js';
 
 export const JobState = {
   queued: 0,
@@ -32,4 +33,6 @@ export interface Executor {
   cancel(job: Job, reason: CancelReason): boolean;
   /** Stops the threads; jobs still running fail. */
   destroy(): Promise<void>;
+  /** Counts, per-worker load and latency percentiles. */
+  stats(): ExecutorStats;
 }

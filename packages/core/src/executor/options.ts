@@ -17,8 +17,18 @@ export interface ExecutorOptions {
   readonly connectionsPerOrigin?: number;
   /** Milliseconds an idle keep-alive socket stays open in a worker. @default 4000 */
   readonly keepAliveTimeout?: number;
-  /** Memory limits of each worker thread (Node's `resourceLimits`). @default undefined (Node's defaults) */
+  /**
+   * Memory limits of each worker thread (Node's `resourceLimits`): a callback that runs past them
+   * kills only its worker, failing that worker's requests with TF_ERR_WORKER_CRASHED.
+   * @default undefined (Node's defaults)
+   */
   readonly resourceLimits?: ResourceLimits;
+  /**
+   * Times a request lost to a worker crash is sent again on a live worker. Only idempotent methods
+   * (GET, HEAD, OPTIONS, PUT, DELETE, TRACE), never a cancelled request or one with hooks or a stream.
+   * Mind that the request that crashed its worker is sent again too. @default 0
+   */
+  readonly crashRetries?: number;
 }
 
 export interface ResolvedExecutorOptions {
@@ -29,6 +39,7 @@ export interface ResolvedExecutorOptions {
   readonly connectionsPerOrigin: number | undefined;
   readonly keepAliveTimeout: number;
   readonly resourceLimits: ResourceLimits | undefined;
+  readonly crashRetries: number;
 }
 
 export const executorDefaults = Object.freeze({
@@ -36,6 +47,7 @@ export const executorDefaults = Object.freeze({
   maxQueue: Number.POSITIVE_INFINITY,
   idleTimeout: 30_000,
   keepAliveTimeout: 4_000,
+  crashRetries: 0,
 });
 
 export const executorOptionNames: ReadonlySet<string> = new Set([
@@ -46,6 +58,7 @@ export const executorOptionNames: ReadonlySet<string> = new Set([
   'connectionsPerOrigin',
   'keepAliveTimeout',
   'resourceLimits',
+  'crashRetries',
 ]);
 
 export function isPositiveInteger(value: unknown): value is number {
@@ -76,6 +89,7 @@ export function resolveExecutorOptions(options: ExecutorOptions, cores: number):
   check(options, 'idleTimeout', (v) => typeof v === 'number' && v >= 0, 'a non-negative number of milliseconds');
   check(options, 'connectionsPerOrigin', isPositiveInteger, 'a positive integer');
   check(options, 'keepAliveTimeout', (v) => typeof v === 'number' && v > 0, 'a positive number of milliseconds');
+  check(options, 'crashRetries', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 10, 'an integer from 0 to 10');
   check(options, 'resourceLimits', (v) => typeof v === 'object' && v !== null, 'an object of worker resource limits');
   return {
     maxWorkers: options.maxWorkers ?? Math.max(1, cores),
@@ -85,5 +99,6 @@ export function resolveExecutorOptions(options: ExecutorOptions, cores: number):
     connectionsPerOrigin: options.connectionsPerOrigin,
     keepAliveTimeout: options.keepAliveTimeout ?? executorDefaults.keepAliveTimeout,
     resourceLimits: options.resourceLimits,
+    crashRetries: options.crashRetries ?? executorDefaults.crashRetries,
   };
 }

@@ -11,6 +11,7 @@ import {
   CancelBoard,
   type CancelReason,
   epochNow,
+  LoadBoard,
   MessageType,
   type ProgressMessage,
   QueueFullError,
@@ -21,9 +22,11 @@ import {
   WorkerCrashedError,
 } from '@threadfetch/worker';
 import { Piscina } from 'piscina';
+import * as diagnostics from '../observe/diagnostics.js';
 import { type Executor, type Job, JobState } from './job.js';
 import { JobQueue } from './job-queue.js';
 import { type ExecutorOptions, type ResolvedExecutorOptions, resolveExecutorOptions } from './options.js';
+import { type ExecutorStats, Tally } from './stats.js';
 
 const log = debuglog('threadfetch');
 const workerEntry = import.meta.resolve('@threadfetch/worker/entry');
@@ -35,6 +38,10 @@ export class ThreadExecutor implements Executor {
   readonly #pool: Piscina;
   readonly #control: BroadcastChannel;
   readonly #board = new CancelBoard();
+  readonly #load = new LoadBoard();
+  readonly #tally = new Tally();
+  /** Times each job was sent again after a crash. */
+  readonly #resent = new WeakMap<Job, number>();
   readonly #jobs = new Map<number, Job>();
   readonly #queue = new JobQueue();
   #outbox: Job[] = [];
@@ -50,6 +57,7 @@ export class ThreadExecutor implements Executor {
     const boot: WorkerBootData = {
       controlChannel,
       cancelBoard: this.#board.buffer,
+      loadBoard: this.#load.buffer,
       agent: { connectionsPerOrigin: this.options.connectionsPerOrigin, keepAliveTimeout: this.options.keepAliveTimeout },
     };
     this.#pool = new Piscina({
@@ -64,6 +72,7 @@ export class ThreadExecutor implements Executor {
     });
     this.#pool.on('message', (message: ResultsMessage | ProgressMessage) => this.#onResults(message));
     this.#pool.on('error', (error: unknown) => log('pool error: %o', error));
+    this.#pool.on('workerDestroy', (worker: { id: number }) => this.#load.release(worker.id));
   }
 
   /** Requests waiting on the main thread for a free slot. */
@@ -79,6 +88,23 @@ export class ThreadExecutor implements Executor {
   /** Worker threads alive now. */
   get threads(): number {
     return this.#pool.threads.length;
+  }
+
+  /** A snapshot of counts, per-worker load and latency percentiles. */
+  stats(): ExecutorStats {
+    const t = this.#tally;
+    const workers = this.#pool.threads.map((thread) => ({ threadId: thread.threadId, inflight: this.#load.inflight(thread.threadId) ?? 0 }));
+    return {
+      queued: this.#queue.size,
+      inflight: this.#inflight,
+      completed: t.completed,
+      failed: t.failed,
+      cancelled: t.cancelled,
+      crashRetried: t.crashRetried,
+      workerCrashes: t.workerCrashes,
+      workers,
+      latency: t.latency(),
+    };
   }
 
   get #capacity(): number {
@@ -104,6 +130,7 @@ export class ThreadExecutor implements Executor {
 
   cancel(job: Job, reason: CancelReason): boolean {
     if (job.state === JobState.finished) return false;
+    this.#tally.cancelled += 1;
     if (job.state === JobState.queued) {
       this.#queue.remove(job);
       job.state = JobState.finished;
@@ -152,7 +179,10 @@ export class ThreadExecutor implements Executor {
     const now = epochNow();
     for (let i = 0; i < outbox.length; i += size) {
       const batch = outbox.slice(i, i + size);
-      for (const job of batch) job.sentAt = now;
+      for (const job of batch) {
+        job.sentAt = now;
+        diagnostics.start(job);
+      }
       const task: BatchTask = { specs: batch.map((job) => job.spec) };
       this.#pool.run(task, { transferList: ports(task) }).then(
         (result: ResultsMessage | null) => {
@@ -173,11 +203,23 @@ export class ThreadExecutor implements Executor {
     this.#pump();
   }
 
-  /** The worker died with these requests on it: each still unfinished fails with WorkerCrashedError. */
+  /**
+   * The worker died with these requests on it: each still unfinished fails with WorkerCrashedError,
+   * or, within `crashRetries` and when safe to repeat, is sent again to a live worker.
+   */
   #onTaskFailed(batch: Job[], error: unknown): void {
     const cause = error instanceof Error ? error.message : String(error);
+    if (!this.#destroyed) this.#tally.workerCrashes += 1;
     for (const job of batch) {
       if (!this.#jobs.has(job.spec.id)) continue;
+      if (this.#mayResend(job)) {
+        log('request %d lost with its worker (%s); sending it again', job.spec.id, cause);
+        this.#jobs.delete(job.spec.id);
+        this.#inflight -= 1;
+        this.#tally.crashRetried += 1;
+        this.#send(job);
+        continue;
+      }
       const failure = this.#destroyed
         ? new SessionClosedError('the executor was shut down while the request was running', { cause: error, request: job.ref })
         : new WorkerCrashedError(`the worker thread running the request died: ${cause}`, { cause: error, request: job.ref });
@@ -186,12 +228,26 @@ export class ThreadExecutor implements Executor {
     this.#pump();
   }
 
+  /** Idempotent, not cancelled, nothing that cannot be sent twice (ports), and retries left. */
+  #mayResend(job: Job): boolean {
+    const done = this.#resent.get(job) ?? 0;
+    if (this.#destroyed || done >= this.options.crashRetries || !idempotent.has(job.spec.method)) return false;
+    if (job.spec.stream || job.spec.hooks || this.#board.reasonFor(job.spec.id) !== undefined) return false;
+    this.#resent.set(job, done + 1);
+    return true;
+  }
+
   #complete(id: number, result: ResultEnvelope | Error): void {
     const job = this.#jobs.get(id);
     if (!job) return;
     this.#jobs.delete(id);
     this.#inflight -= 1;
     job.state = JobState.finished;
+    if (job.sentAt > 0) this.#tally.record(epochNow() - job.sentAt);
+    const failed = result instanceof Error || !result.ok;
+    if (failed && this.#board.reasonFor(id) === undefined) this.#tally.failed += 1;
+    else if (!failed) this.#tally.completed += 1;
+    if (!(result instanceof Error)) diagnostics.workerEvents(job, result);
     job.finish(result);
   }
 
@@ -203,6 +259,9 @@ export class ThreadExecutor implements Executor {
     }
   }
 }
+
+/** Methods that may be sent twice (RFC 9110 9.2.2). */
+const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 /** The ports a batch carries (stream and hooks channels), which must be transferred. */
 function ports(task: BatchTask): MessagePort[] | undefined {

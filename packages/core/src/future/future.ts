@@ -5,7 +5,8 @@ import type { Response } from '../response/response.js';
 /** Internal hooks; not part of the public API. */
 export const kControl = Symbol('threadfetch.future.control');
 
-type Listener = () => void;
+/** Told how the future settled: its error, or undefined and its value. */
+type Listener = (error: Error | undefined, value: unknown) => void;
 
 /** What the session and executor do to a future. */
 export interface FutureControl<R> {
@@ -45,15 +46,17 @@ export class Future<D = unknown, R = Response<D>> implements PromiseLike<R> {
       reject = rej;
     });
     this.#promise.catch(noop);
+    let settledValue: unknown;
     const settle = () => {
       const listeners = this.#listeners;
       this.#listeners = undefined;
-      if (listeners) for (const l of listeners) l();
+      if (listeners) for (const l of listeners) l(this.#error, settledValue);
     };
     this[kControl] = {
       resolve: (value) => {
         if (this.done) return;
         this.#state = 'fulfilled';
+        settledValue = value;
         resolve(value);
         settle();
       },
@@ -72,7 +75,7 @@ export class Future<D = unknown, R = Response<D>> implements PromiseLike<R> {
       },
       onCancel: undefined,
       onSettle: (listener) => {
-        if (this.done) listener();
+        if (this.done) listener(this.#error, settledValue);
         else {
           this.#listeners ??= [];
           this.#listeners.push(listener);

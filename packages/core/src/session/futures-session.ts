@@ -1,9 +1,11 @@
 /** FuturesSession: the public entry point. Validates, merges defaults, and turns requests into futures. */
 import { debuglog } from 'node:util';
-import { AbortedError, InvalidArgumentError, SessionClosedError } from '@threadfetch/worker';
+import { AbortedError, InvalidArgumentError, redactUrl, SessionClosedError } from '@threadfetch/worker';
 import type { Executor } from '../executor/job.js';
+import type { ExecutorStats } from '../executor/stats.js';
 import { ThreadExecutor } from '../executor/thread-executor.js';
 import { Future, type FutureControl, kControl } from '../future/future.js';
+import * as diagnostics from '../observe/diagnostics.js';
 import type { StreamResponse } from '../response/stream-response.js';
 import { Call } from './call.js';
 import type { AnyCallbacks, BackgroundName, DataOf } from './callback-types.js';
@@ -52,6 +54,15 @@ export class FuturesSession<M = AnyCallbacks> {
   /** Requests of this session not yet settled. */
   get pending(): number {
     return this.#pending.size;
+  }
+
+  /**
+   * What the executor is doing and has done: queued, in flight, completed, failed, cancelled, crash
+   * retries, per-worker load and latency percentiles (executor-wide when it is shared), plus this
+   * session's own `pending` count.
+   */
+  stats(): ExecutorStats & { readonly pending: number } {
+    return { ...this.executor.stats(), pending: this.#pending.size };
   }
 
   get<B extends BackgroundName<M> | undefined = undefined>(url: string | URL, options?: Opts<M, B>): Future<DataOf<M, B>> {
@@ -133,11 +144,13 @@ export class FuturesSession<M = AnyCallbacks> {
       return future;
     }
     this.#pending.add(call);
-    control.onSettle(() => {
+    diagnostics.created(call);
+    control.onSettle((error, value) => {
+      diagnostics.settled(call, error, (value as { status?: number } | undefined)?.status);
       this.#pending.delete(call);
       if (this.#pending.size === 0 && this.#drained.length > 0) for (const done of this.#drained.splice(0)) done();
     });
-    log('request %d %s %s', call.spec.id, call.spec.method, call.spec.url);
+    if (log.enabled) log('request %d %s %s', call.spec.id, call.spec.method, redactUrl(call.spec.url));
     call.start();
     return future;
   }

@@ -8,6 +8,7 @@ import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { serializeError } from '../error-wire.js';
 import { AbortedError, CallbackError, TimeoutError } from '../errors.js';
 import { CancelBoard } from '../protocol/cancel-board.js';
+import { LoadBoard } from '../protocol/load-board.js';
 import {
   type BatchTask,
   type CancelReason,
@@ -17,6 +18,7 @@ import {
   type ResultsMessage,
   type WorkerBootData,
 } from '../protocol/messages.js';
+import { redactHeaders, redactUrl } from '../redact.js';
 import { configureAgents } from '../runtime/dispatchers.js';
 import { type PackedResult, runRequest } from '../runtime/run-request.js';
 
@@ -24,6 +26,8 @@ const log = debuglog('threadfetch');
 const boot = workerData as WorkerBootData;
 configureAgents(boot.agent);
 const board = new CancelBoard(boot.cancelBoard);
+const load = new LoadBoard(boot.loadBoard);
+load.claim(threadId);
 
 /** In-flight requests of this worker, by id, with what cancelling them needs. */
 const inflight = new Map<number, { controller: AbortController; method: string; url: string }>();
@@ -97,6 +101,7 @@ function message(batch: PackedResult[]): ResultsMessage {
 export default function runBatch(task: BatchTask): Promise<unknown> {
   const received = epochNow();
   let remaining = task.specs.length;
+  load.add(remaining);
   log('thread %d: batch of %d', threadId, remaining);
   return new Promise((resolve) => {
     for (const spec of task.specs) {
@@ -106,9 +111,12 @@ export default function runBatch(task: BatchTask): Promise<unknown> {
       // Cancelled before it got here (the broadcast went out before this worker listened): never sent.
       const early = board.reasonFor(spec.id);
       if (early) controller.abort(reasonFor(early, entry));
-      log('thread %d: request %d %s %s', threadId, spec.id, spec.method, spec.url);
+      if (log.enabled) log('thread %d: request %d %s %s headers %o', threadId, spec.id, spec.method, redactUrl(spec.url), redactHeaders(spec.headers));
       void runRequest(spec, controller.signal, received).then((result) => {
         inflight.delete(spec.id);
+        load.add(-1);
+        if (log.enabled)
+          log('thread %d: request %d %s', threadId, spec.id, result.envelope.ok ? `done ${result.envelope.status}` : `failed ${result.envelope.error.code}`);
         remaining -= 1;
         if (remaining > 0 || !result.safe || pending.some((r) => !r.safe)) {
           pending.push(result);

@@ -23,6 +23,8 @@ export interface WorkerBootData {
   readonly controlChannel: string;
   /** The shared memory of the {@link CancelBoard}: cancels that may arrive before their request. */
   readonly cancelBoard: SharedArrayBuffer;
+  /** The shared memory of the {@link LoadBoard}: requests in flight per worker. */
+  readonly loadBoard: SharedArrayBuffer;
   /** undici Agent options for the worker's connection pool. */
   readonly agent: AgentSettings;
 }

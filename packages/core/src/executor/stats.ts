@@ -1,0 +1,59 @@
+/** Counters and latency percentiles of an executor, read with `stats()`. */
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+
+/** One worker thread's load. */
+export interface WorkerLoad {
+  readonly threadId: number;
+  /** Requests running on it now (counted by the worker, in shared memory). */
+  readonly inflight: number;
+}
+
+/** Latency percentiles in milliseconds, from handing a request to the pool to its result arriving back. */
+export interface LatencyPercentiles {
+  readonly count: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** A snapshot of an executor's state and history (since it was made). */
+export interface ExecutorStats {
+  /** Waiting on the main thread for a free slot. */
+  readonly queued: number;
+  /** Sent to workers, not yet back. */
+  readonly inflight: number;
+  /** Finished with a response. */
+  readonly completed: number;
+  /** Finished with an error (cancellations not included). */
+  readonly failed: number;
+  /** Cancelled: `cancel()`, a signal, a deadline, or `close({ force })`. */
+  readonly cancelled: number;
+  /** Requests sent again after their worker crashed (`crashRetries`). */
+  readonly crashRetried: number;
+  /** Worker threads that died and were replaced. */
+  readonly workerCrashes: number;
+  readonly workers: readonly WorkerLoad[];
+  readonly latency: LatencyPercentiles;
+}
+
+/** The executor's running tally. */
+export class Tally {
+  completed = 0;
+  failed = 0;
+  cancelled = 0;
+  crashRetried = 0;
+  workerCrashes = 0;
+  readonly #latency: RecordableHistogram = createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 3 });
+
+  /** Records one request's latency, in ms. */
+  record(ms: number): void {
+    this.#latency.record(Math.max(1, Math.round(ms * 1000)));
+  }
+
+  latency(): LatencyPercentiles {
+    const h = this.#latency;
+    const ms = (us: number) => (h.count === 0 ? 0 : us / 1000);
+    return { count: h.count, p50: ms(h.percentile(50)), p90: ms(h.percentile(90)), p99: ms(h.percentile(99)), max: ms(h.max) };
+  }
+}
