@@ -5,8 +5,6 @@
 
 export * from './error-wire.js';
 export * from './errors.js';
-export * from './protocol/cancel-board.js';
-export * from './protocol/load-board.js';
 export * from './protocol/messages.js';
 export * from './protocol/stream.js';
 export { redactHeaders, redactUrl } from './redact.js';

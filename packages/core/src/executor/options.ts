@@ -11,8 +11,11 @@ export interface ExecutorOptions {
   readonly concurrencyPerWorker?: number;
   /** Requests that may wait in the queue beyond those in flight; past it a request fails with TF_ERR_QUEUE_FULL. @default Infinity */
   readonly maxQueue?: number;
-  /** Milliseconds an idle worker above the minimum lives. @default 30000 */
-  readonly idleTimeout?: number;
+  /**
+   * Added to each worker thread's nice value (Linux; 0 to 19), so that the main thread wins the CPU
+   * against busy workers and its event loop stays responsive. @default 0
+   */
+  readonly niceIncrement?: number;
   /** Connections per origin in each worker's undici Agent. @default undefined (unlimited, undici's default) */
   readonly connectionsPerOrigin?: number;
   /** Milliseconds an idle keep-alive socket stays open in a worker. @default 4000 */
@@ -35,7 +38,7 @@ export interface ResolvedExecutorOptions {
   readonly maxWorkers: number;
   readonly concurrencyPerWorker: number;
   readonly maxQueue: number;
-  readonly idleTimeout: number;
+  readonly niceIncrement: number;
   readonly connectionsPerOrigin: number | undefined;
   readonly keepAliveTimeout: number;
   readonly resourceLimits: ResourceLimits | undefined;
@@ -45,7 +48,7 @@ export interface ResolvedExecutorOptions {
 export const executorDefaults = Object.freeze({
   concurrencyPerWorker: 64,
   maxQueue: Number.POSITIVE_INFINITY,
-  idleTimeout: 30_000,
+  niceIncrement: 0,
   keepAliveTimeout: 4_000,
   crashRetries: 0,
 });
@@ -54,7 +57,7 @@ export const executorOptionNames: ReadonlySet<string> = new Set([
   'maxWorkers',
   'concurrencyPerWorker',
   'maxQueue',
-  'idleTimeout',
+  'niceIncrement',
   'connectionsPerOrigin',
   'keepAliveTimeout',
   'resourceLimits',
@@ -86,7 +89,7 @@ export function resolveExecutorOptions(options: ExecutorOptions, cores: number):
     (v) => v === Number.POSITIVE_INFINITY || (typeof v === 'number' && Number.isInteger(v) && v >= 0),
     'a non-negative integer or Infinity',
   );
-  check(options, 'idleTimeout', (v) => typeof v === 'number' && v >= 0, 'a non-negative number of milliseconds');
+  check(options, 'niceIncrement', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 19, 'an integer from 0 to 19');
   check(options, 'connectionsPerOrigin', isPositiveInteger, 'a positive integer');
   check(options, 'keepAliveTimeout', (v) => typeof v === 'number' && v > 0, 'a positive number of milliseconds');
   check(options, 'crashRetries', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 10, 'an integer from 0 to 10');
@@ -95,7 +98,7 @@ export function resolveExecutorOptions(options: ExecutorOptions, cores: number):
     maxWorkers: options.maxWorkers ?? Math.max(1, cores),
     concurrencyPerWorker: options.concurrencyPerWorker ?? executorDefaults.concurrencyPerWorker,
     maxQueue: options.maxQueue ?? executorDefaults.maxQueue,
-    idleTimeout: options.idleTimeout ?? executorDefaults.idleTimeout,
+    niceIncrement: options.niceIncrement ?? executorDefaults.niceIncrement,
     connectionsPerOrigin: options.connectionsPerOrigin,
     keepAliveTimeout: options.keepAliveTimeout ?? executorDefaults.keepAliveTimeout,
     resourceLimits: options.resourceLimits,

@@ -1,21 +1,19 @@
 /**
- * The local executor: a Piscina pool of worker threads. Requests made in one synchronous run are sent
- * as batches (one Piscina task per worker's share), results come back coalesced, and cancellation uses
- * a BroadcastChannel, so a cancel never terminates a worker.
+ * The local executor. Piscina starts the worker threads, applies their resource limits and replaces
+ * the ones that die; the requests go over each worker's own lane (see protocol/messages.ts), so a
+ * request costs no Piscina task. Requests made in one synchronous run leave as one batch per worker,
+ * results come back coalesced, and a cancel goes to the worker running the request, never killing it.
  */
 import { availableParallelism } from 'node:os';
 import { debuglog } from 'node:util';
-import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import {
-  type BatchTask,
-  CancelBoard,
   type CancelReason,
   epochNow,
-  LoadBoard,
+  type HelloMessage,
   MessageType,
   type ProgressMessage,
   QueueFullError,
-  type ResultEnvelope,
   type ResultsMessage,
   SessionClosedError,
   type WorkerBootData,
@@ -25,54 +23,51 @@ import { Piscina } from 'piscina';
 import * as diagnostics from '../observe/diagnostics.js';
 import { type Executor, type Job, JobState } from './job.js';
 import { JobQueue } from './job-queue.js';
+import { Lane } from './lane.js';
 import { type ExecutorOptions, type ResolvedExecutorOptions, resolveExecutorOptions } from './options.js';
 import { type ExecutorStats, Tally } from './stats.js';
 
 const log = debuglog('threadfetch');
 const workerEntry = import.meta.resolve('@threadfetch/worker/entry');
-let executors = 0;
+
+/** Methods that may be sent twice (RFC 9110 9.2.2). */
+const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 export class ThreadExecutor implements Executor {
   /** The options in force, defaults applied. */
   readonly options: ResolvedExecutorOptions;
   readonly #pool: Piscina;
-  readonly #control: BroadcastChannel;
-  readonly #board = new CancelBoard();
-  readonly #load = new LoadBoard();
+  readonly #lanes = new Map<number, Lane>();
+  readonly #queue = new JobQueue();
   readonly #tally = new Tally();
+  /** Ids of in-flight jobs cancelled and not yet back: never sent again after a crash. */
+  readonly #cancelled = new Set<number>();
   /** Times each job was sent again after a crash. */
   readonly #resent = new WeakMap<Job, number>();
-  readonly #jobs = new Map<number, Job>();
-  readonly #queue = new JobQueue();
   #outbox: Job[] = [];
   #flushScheduled = false;
+  /** Jobs in the outbox or on a lane. */
   #inflight = 0;
   #destroyed = false;
 
   constructor(options: ExecutorOptions = {}) {
     this.options = resolveExecutorOptions(options, availableParallelism());
-    const controlChannel = `threadfetch:${process.pid}:${++executors}:${Math.random().toString(36).slice(2)}`;
-    this.#control = new BroadcastChannel(controlChannel);
-    this.#control.unref();
     const boot: WorkerBootData = {
-      controlChannel,
-      cancelBoard: this.#board.buffer,
-      loadBoard: this.#load.buffer,
       agent: { connectionsPerOrigin: this.options.connectionsPerOrigin, keepAliveTimeout: this.options.keepAliveTimeout },
     };
     this.#pool = new Piscina({
       filename: workerEntry,
       minThreads: this.options.maxWorkers,
       maxThreads: this.options.maxWorkers,
-      concurrentTasksPerWorker: this.options.concurrencyPerWorker,
       atomics: 'disabled',
-      idleTimeout: this.options.idleTimeout,
       workerData: boot,
+      ...(this.options.niceIncrement ? { niceIncrement: this.options.niceIncrement } : {}),
       ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
     });
-    this.#pool.on('message', (message: ResultsMessage | ProgressMessage) => this.#onResults(message));
+    this.#pool.on('message', (message: HelloMessage) => {
+      if (message?.type === MessageType.hello) this.#open(message);
+    });
     this.#pool.on('error', (error: unknown) => log('pool error: %o', error));
-    this.#pool.on('workerDestroy', (worker: { id: number }) => this.#load.release(worker.id));
   }
 
   /** Requests waiting on the main thread for a free slot. */
@@ -93,7 +88,6 @@ export class ThreadExecutor implements Executor {
   /** A snapshot of counts, per-worker load and latency percentiles. */
   stats(): ExecutorStats {
     const t = this.#tally;
-    const workers = this.#pool.threads.map((thread) => ({ threadId: thread.threadId, inflight: this.#load.inflight(thread.threadId) ?? 0 }));
     return {
       queued: this.#queue.size,
       inflight: this.#inflight,
@@ -102,7 +96,7 @@ export class ThreadExecutor implements Executor {
       cancelled: t.cancelled,
       crashRetried: t.crashRetried,
       workerCrashes: t.workerCrashes,
-      workers,
+      workers: [...this.#lanes.values()].map((lane) => ({ threadId: lane.threadId, inflight: lane.jobs.size })),
       latency: t.latency(),
     };
   }
@@ -136,31 +130,49 @@ export class ThreadExecutor implements Executor {
       job.state = JobState.finished;
       return true;
     }
-    if (this.#outbox.includes(job)) {
-      this.#outbox.splice(this.#outbox.indexOf(job), 1);
-      this.#jobs.delete(job.spec.id);
+    const waiting = this.#outbox.indexOf(job);
+    if (waiting >= 0) {
+      this.#outbox.splice(waiting, 1);
       this.#inflight -= 1;
       job.state = JobState.finished;
       this.#pump();
       return true;
     }
-    this.#board.mark(job.spec.id, reason);
-    this.#control.postMessage({ type: MessageType.cancel, ids: [job.spec.id], reason });
+    // On a lane: the cancel follows the batch on the same port; the job finishes when its result is back.
+    this.#cancelled.add(job.spec.id);
+    for (const lane of this.#lanes.values()) if (lane.jobs.has(job.spec.id)) lane.cancel(job.spec.id, reason);
     return true;
   }
 
   async destroy(): Promise<void> {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    for (const job of this.#queue.drain()) job.finish(new SessionClosedError('the executor shut down before the request was sent', { request: job.ref }));
+    const unsent = [...this.#queue.drain(), ...this.#outbox.splice(0)];
+    for (const job of unsent) this.#fail(job, new SessionClosedError('the executor shut down before the request was sent', { request: job.ref }));
     await this.#pool.destroy();
-    this.#control.close();
+    for (const lane of [...this.#lanes.values()]) this.#onExit(lane);
+  }
+
+  /** A worker said hello: its lane opens, and the jobs waiting for a worker can go. */
+  #open({ threadId, port }: HelloMessage): void {
+    const worker: Worker | undefined = this.#pool.threads.find((w) => w.threadId === threadId);
+    const lane = new Lane(threadId, port, worker);
+    port.on('message', (message: ResultsMessage | ProgressMessage) => this.#onMessage(lane, message));
+    worker?.once('error', (error) => {
+      lane.cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    });
+    worker?.once('exit', (code) => {
+      lane.cause ??= `the worker exited with code ${code}`;
+      this.#onExit(lane);
+    });
+    this.#lanes.set(threadId, lane);
+    log('worker %d ready', threadId);
+    if (this.#outbox.length > 0) this.#flush();
   }
 
   #send(job: Job): void {
     job.state = JobState.inflight;
     this.#inflight += 1;
-    this.#jobs.set(job.spec.id, job);
     this.#outbox.push(job);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -168,62 +180,73 @@ export class ThreadExecutor implements Executor {
     }
   }
 
-  /** Sends what was submitted in this synchronous run, split evenly across the workers. */
+  /** Sends what was submitted in this synchronous run: the jobs go to the least busy lanes, one batch per lane. */
   #flush(): void {
     this.#flushScheduled = false;
+    if (this.#outbox.length === 0 || this.#lanes.size === 0) return;
     const outbox = this.#outbox;
-    if (outbox.length === 0) return;
     this.#outbox = [];
-    const parts = Math.min(this.options.maxWorkers, outbox.length);
-    const size = Math.ceil(outbox.length / parts);
+    const lanes = [...this.#lanes.values()];
+    const load = lanes.map((lane) => lane.jobs.size);
+    const batches: Job[][] = lanes.map(() => []);
     const now = epochNow();
-    for (let i = 0; i < outbox.length; i += size) {
-      const batch = outbox.slice(i, i + size);
-      for (const job of batch) {
-        job.sentAt = now;
-        diagnostics.start(job);
-      }
-      const task: BatchTask = { specs: batch.map((job) => job.spec) };
-      this.#pool.run(task, { transferList: ports(task) }).then(
-        (result: ResultsMessage | null) => {
-          if (result) this.#onResults(result);
-        },
-        (error: unknown) => setImmediate(() => this.#onTaskFailed(batch, error)),
-      );
+    for (const job of outbox) {
+      let best = 0;
+      for (let i = 1; i < lanes.length; i++) if ((load[i] as number) < (load[best] as number)) best = i;
+      load[best] = (load[best] as number) + 1;
+      (batches[best] as Job[]).push(job);
+      job.sentAt = now;
+      diagnostics.start(job);
+    }
+    for (let i = 0; i < lanes.length; i++) {
+      const batch = batches[i] as Job[];
+      if (batch.length > 0) (lanes[i] as Lane).send(batch);
     }
   }
 
-  #onResults(message: ResultsMessage | ProgressMessage): void {
-    if (message?.type === MessageType.progress) {
-      this.#jobs.get(message.id)?.progress(message.loaded, message.total);
+  #onMessage(lane: Lane, message: ResultsMessage | ProgressMessage): void {
+    if (message.type === MessageType.progress) {
+      lane.jobs.get(message.id)?.progress(message.loaded, message.total);
       return;
     }
-    if (message?.type !== MessageType.results) return;
-    for (const envelope of message.results) this.#complete(envelope.id, envelope);
+    const now = epochNow();
+    for (const envelope of message.results) {
+      const job = lane.take(envelope.id);
+      if (!job) continue;
+      this.#inflight -= 1;
+      job.state = JobState.finished;
+      this.#tally.record(now - job.sentAt);
+      const cancelled = this.#cancelled.delete(envelope.id);
+      if (envelope.ok) this.#tally.completed += 1;
+      else if (!cancelled) this.#tally.failed += 1;
+      diagnostics.workerEvents(job, envelope);
+      job.finish(envelope);
+    }
     this.#pump();
   }
 
   /**
-   * The worker died with these requests on it: each still unfinished fails with WorkerCrashedError,
-   * or, within `crashRetries` and when safe to repeat, is sent again to a live worker.
+   * A worker is gone. Its jobs fail with WorkerCrashedError naming the cause, or, within
+   * `crashRetries` and when safe to repeat, go to a live worker (Piscina starts a replacement).
    */
-  #onTaskFailed(batch: Job[], error: unknown): void {
-    const cause = error instanceof Error ? error.message : String(error);
-    if (!this.#destroyed) this.#tally.workerCrashes += 1;
-    for (const job of batch) {
-      if (!this.#jobs.has(job.spec.id)) continue;
+  #onExit(lane: Lane): void {
+    if (this.#lanes.get(lane.threadId) !== lane) return;
+    this.#lanes.delete(lane.threadId);
+    lane.close();
+    const jobs = [...lane.jobs.values()];
+    lane.jobs.clear();
+    if (this.#destroyed) {
+      for (const job of jobs) this.#fail(job, new SessionClosedError('the executor was shut down while the request was running', { request: job.ref }));
+      return;
+    }
+    this.#tally.workerCrashes += 1;
+    log('worker %d died: %s; %d request(s) on it', lane.threadId, lane.cause, jobs.length);
+    for (const job of jobs) {
       if (this.#mayResend(job)) {
-        log('request %d lost with its worker (%s); sending it again', job.spec.id, cause);
-        this.#jobs.delete(job.spec.id);
         this.#inflight -= 1;
         this.#tally.crashRetried += 1;
         this.#send(job);
-        continue;
-      }
-      const failure = this.#destroyed
-        ? new SessionClosedError('the executor was shut down while the request was running', { cause: error, request: job.ref })
-        : new WorkerCrashedError(`the worker thread running the request died: ${cause}`, { cause: error, request: job.ref });
-      this.#complete(job.spec.id, failure);
+      } else this.#fail(job, new WorkerCrashedError(`the worker thread running the request died: ${lane.cause}`, { request: job.ref }));
     }
     this.#pump();
   }
@@ -231,24 +254,18 @@ export class ThreadExecutor implements Executor {
   /** Idempotent, not cancelled, nothing that cannot be sent twice (ports), and retries left. */
   #mayResend(job: Job): boolean {
     const done = this.#resent.get(job) ?? 0;
-    if (this.#destroyed || done >= this.options.crashRetries || !idempotent.has(job.spec.method)) return false;
-    if (job.spec.stream || job.spec.hooks || this.#board.reasonFor(job.spec.id) !== undefined) return false;
+    if (done >= this.options.crashRetries || !idempotent.has(job.spec.method)) return false;
+    if (job.spec.stream || job.spec.hooks || this.#cancelled.has(job.spec.id)) return false;
     this.#resent.set(job, done + 1);
     return true;
   }
 
-  #complete(id: number, result: ResultEnvelope | Error): void {
-    const job = this.#jobs.get(id);
-    if (!job) return;
-    this.#jobs.delete(id);
-    this.#inflight -= 1;
+  /** Finishes a job that is in flight (outbox or lane) with an error raised on the main thread. */
+  #fail(job: Job, error: Error): void {
+    if (job.state === JobState.inflight) this.#inflight -= 1;
     job.state = JobState.finished;
-    if (job.sentAt > 0) this.#tally.record(epochNow() - job.sentAt);
-    const failed = result instanceof Error || !result.ok;
-    if (failed && this.#board.reasonFor(id) === undefined) this.#tally.failed += 1;
-    else if (!failed) this.#tally.completed += 1;
-    if (!(result instanceof Error)) diagnostics.workerEvents(job, result);
-    job.finish(result);
+    if (!this.#cancelled.delete(job.spec.id)) this.#tally.failed += 1;
+    job.finish(error);
   }
 
   /** Moves waiting jobs into free slots. */
@@ -258,17 +275,4 @@ export class ThreadExecutor implements Executor {
       if (job) this.#send(job);
     }
   }
-}
-
-/** Methods that may be sent twice (RFC 9110 9.2.2). */
-const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-
-/** The ports a batch carries (stream and hooks channels), which must be transferred. */
-function ports(task: BatchTask): MessagePort[] | undefined {
-  const list: MessagePort[] = [];
-  for (const spec of task.specs) {
-    if (spec.stream) list.push(spec.stream);
-    if (spec.hooks) list.push(spec.hooks);
-  }
-  return list.length > 0 ? list : undefined;
 }

@@ -1,20 +1,21 @@
 /**
- * The Piscina worker entry. Each task is a batch of request specs; results go back as they finish,
- * coalesced per event-loop turn, and the batch's last results ride on the task's return value.
+ * The worker entry, loaded by Piscina when it starts a thread. The worker opens its lane (a
+ * MessageChannel) and hands one end to the main thread; batches of request specs arrive on it and
+ * results leave on it, coalesced per event-loop turn, or at once when nothing else is running here.
  */
 import { debuglog } from 'node:util';
-import { BroadcastChannel, parentPort, threadId, workerData } from 'node:worker_threads';
-import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { MessageChannel, parentPort, threadId, workerData } from 'node:worker_threads';
 import { serializeError } from '../error-wire.js';
 import { AbortedError, CallbackError, TimeoutError } from '../errors.js';
-import { CancelBoard } from '../protocol/cancel-board.js';
-import { LoadBoard } from '../protocol/load-board.js';
 import {
-  type BatchTask,
+  type CancelMessage,
   type CancelReason,
-  type ControlMessage,
   epochNow,
+  type HelloMessage,
+  type LaneMessage,
   MessageType,
+  type ProgressMessage,
+  type RequestSpec,
   type ResultsMessage,
   type WorkerBootData,
 } from '../protocol/messages.js';
@@ -25,23 +26,23 @@ import { type PackedResult, runRequest } from '../runtime/run-request.js';
 const log = debuglog('threadfetch');
 const boot = workerData as WorkerBootData;
 configureAgents(boot.agent);
-const board = new CancelBoard(boot.cancelBoard);
-const load = new LoadBoard(boot.loadBoard);
-load.claim(threadId);
 
 /** In-flight requests of this worker, by id, with what cancelling them needs. */
 const inflight = new Map<number, { controller: AbortController; method: string; url: string }>();
 
-const control = new BroadcastChannel(boot.controlChannel);
-control.unref();
-control.onmessage = (event) => {
-  const message = (event as { data: ControlMessage }).data;
-  if (message.type !== MessageType.cancel) return;
+const { port1: lane, port2 } = new MessageChannel();
+lane.on('message', (message: LaneMessage) => {
+  if (message.type === MessageType.batch) runBatch(message.specs);
+  else if (message.type === MessageType.cancel) cancel(message);
+});
+parentPort?.postMessage({ type: MessageType.hello, threadId, port: port2 } satisfies HelloMessage, [port2]);
+
+function cancel(message: CancelMessage): void {
   for (const id of message.ids) {
     const entry = inflight.get(id);
     if (entry) entry.controller.abort(reasonFor(message.reason, entry));
   }
-};
+}
 
 function reasonFor(reason: CancelReason, request: { method: string; url: string }): Error {
   const ref = { method: request.method, url: request.url };
@@ -49,6 +50,8 @@ function reasonFor(reason: CancelReason, request: { method: string; url: string 
   if (reason === 'close') return new AbortedError('request aborted by close({ force: true })', { request: ref });
   return new AbortedError('request cancelled', { request: ref });
 }
+
+const sendProgress = (message: ProgressMessage): void => lane.postMessage(message);
 
 /** Results waiting for the end of this event-loop turn. */
 let pending: PackedResult[] = [];
@@ -62,18 +65,18 @@ function flush(): void {
   post(batch);
 }
 
-/** Posts results on parentPort; a result that cannot be cloned fails alone, with a CallbackError. */
+/** Posts results on the lane; a result that cannot be cloned fails alone, with a CallbackError. */
 function post(batch: PackedResult[]): void {
   const stamp = epochNow();
   for (const r of batch) r.envelope.times[4] = stamp;
   try {
-    parentPort?.postMessage(message(batch), transfers(batch));
+    lane.postMessage(message(batch), transfers(batch));
   } catch {
     for (const r of batch) {
       try {
-        parentPort?.postMessage(message([r]), r.transfer);
+        lane.postMessage(message([r]), r.transfer);
       } catch (error) {
-        parentPort?.postMessage(message([uncloneable(r, error)]));
+        lane.postMessage(message([uncloneable(r, error)]));
       }
     }
   }
@@ -90,50 +93,37 @@ function uncloneable({ envelope, request }: PackedResult, error: unknown): Packe
     `background callback returned a value that cannot be sent to the main thread (${reason}); return plain data, bytes, or nothing`,
     { request },
   );
-  return { envelope: { id: envelope.id, ok: false, error: serializeError(failure), times: envelope.times }, transfer: [], safe: true, request };
+  return { envelope: { id: envelope.id, ok: false, error: serializeError(failure), times: envelope.times }, transfer: [], request };
 }
 
 function message(batch: PackedResult[]): ResultsMessage {
   return { type: MessageType.results, results: batch.map((r) => r.envelope) };
 }
 
-/** Runs a batch; resolves when its last request is done, carrying the results still waiting to be sent. */
-export default function runBatch(task: BatchTask): Promise<unknown> {
+/** Starts every request of a batch; each result is queued for the lane as it finishes. */
+function runBatch(specs: readonly RequestSpec[]): void {
   const received = epochNow();
-  let remaining = task.specs.length;
-  load.add(remaining);
-  log('thread %d: batch of %d', threadId, remaining);
-  return new Promise((resolve) => {
-    for (const spec of task.specs) {
-      const controller = new AbortController();
-      const entry = { controller, method: spec.method, url: spec.url };
-      inflight.set(spec.id, entry);
-      // Cancelled before it got here (the broadcast went out before this worker listened): never sent.
-      const early = board.reasonFor(spec.id);
-      if (early) controller.abort(reasonFor(early, entry));
-      if (log.enabled) log('thread %d: request %d %s %s headers %o', threadId, spec.id, spec.method, redactUrl(spec.url), redactHeaders(spec.headers));
-      void runRequest(spec, controller.signal, received).then((result) => {
-        inflight.delete(spec.id);
-        load.add(-1);
-        if (log.enabled)
-          log('thread %d: request %d %s', threadId, spec.id, result.envelope.ok ? `done ${result.envelope.status}` : `failed ${result.envelope.error.code}`);
-        remaining -= 1;
-        if (remaining > 0 || !result.safe || pending.some((r) => !r.safe)) {
-          pending.push(result);
-          if (remaining === 0) flush();
-          else if (!flushScheduled) {
-            flushScheduled = true;
-            setImmediate(flush);
-          }
-          if (remaining === 0) resolve(null);
-          return;
-        }
-        const batch = [...pending, result];
-        pending = [];
-        const stamp = epochNow();
-        for (const r of batch) r.envelope.times[4] = stamp;
-        resolve(move({ [transferableSymbol]: transfers(batch), [valueSymbol]: message(batch) } as never));
-      });
-    }
-  });
+  log('thread %d: batch of %d', threadId, specs.length);
+  for (const spec of specs) {
+    const controller = new AbortController();
+    inflight.set(spec.id, { controller, method: spec.method, url: spec.url });
+    if (log.enabled) log('thread %d: request %d %s %s headers %o', threadId, spec.id, spec.method, redactUrl(spec.url), redactHeaders(spec.headers));
+    void runRequest(spec, controller.signal, received, sendProgress).then((result) => {
+      inflight.delete(spec.id);
+      if (log.enabled)
+        log('thread %d: request %d %s', threadId, spec.id, result.envelope.ok ? `done ${result.envelope.status}` : `failed ${result.envelope.error.code}`);
+      pending.push(result);
+      // Nothing else running here: no one to wait for. Otherwise gather what finishes this turn.
+      if (inflight.size === 0) flush();
+      else if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    });
+  }
+}
+
+/** Piscina needs a task handler; threadfetch sends no Piscina tasks, so this one only says so. */
+export default function handler(): never {
+  throw new Error('threadfetch workers take requests on their lane, not as Piscina tasks');
 }

@@ -1,17 +1,20 @@
 /**
  * The wire protocol between the main thread (`@threadfetch/core`) and the workers.
  *
- * - main -> worker: one Piscina task per batch, {@link BatchTask}, carrying many request specs.
- * - worker -> main: results as they finish, coalesced per event-loop turn, in a {@link ResultsMessage}
- *   posted on `parentPort` (Piscina re-emits it as the pool's `message` event). The results that finish
- *   a batch ride on the task's own return value, so a batch of one costs one message each way.
- * - main -> all workers: cancellations on a `BroadcastChannel` named in the pool's `workerData`
- *   ({@link ControlMessage}); Piscina's own abort would terminate the whole worker.
+ * Piscina starts, limits and replaces the worker threads. The requests themselves travel on a lane:
+ * a MessageChannel each worker opens at start and hands to the main thread ({@link HelloMessage} on
+ * `parentPort`, which Piscina re-emits as the pool's `message` event). On its lane:
+ * - main -> worker: {@link BatchMessage}, many request specs in one message; {@link CancelMessage}.
+ *   A cancel follows its batch on the same port, so it can never overtake it.
+ * - worker -> main: {@link ResultsMessage}, results coalesced per event-loop turn (at once when the
+ *   worker has nothing else running); {@link ProgressMessage}.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { SerializedError } from '../error-wire.js';
 
 export const MessageType = {
+  hello: 'hello',
+  batch: 'batch',
   results: 'results',
   progress: 'progress',
   cancel: 'cancel',
@@ -19,14 +22,21 @@ export const MessageType = {
 
 /** The data the pool passes to every worker at start. */
 export interface WorkerBootData {
-  /** Name of the BroadcastChannel that carries {@link ControlMessage}s. */
-  readonly controlChannel: string;
-  /** The shared memory of the {@link CancelBoard}: cancels that may arrive before their request. */
-  readonly cancelBoard: SharedArrayBuffer;
-  /** The shared memory of the {@link LoadBoard}: requests in flight per worker. */
-  readonly loadBoard: SharedArrayBuffer;
   /** undici Agent options for the worker's connection pool. */
   readonly agent: AgentSettings;
+}
+
+/** worker -> main, on parentPort, once at start: the worker's lane. */
+export interface HelloMessage {
+  readonly type: typeof MessageType.hello;
+  readonly threadId: number;
+  readonly port: MessagePort;
+}
+
+/** main -> worker, on its lane: requests to run. */
+export interface BatchMessage {
+  readonly type: typeof MessageType.batch;
+  readonly specs: readonly RequestSpec[];
 }
 
 /** Connection pool settings, applied to each worker's undici Agent. */
@@ -112,11 +122,6 @@ export interface RetrySpec {
   readonly retryAfter: boolean;
 }
 
-/** A Piscina task: a batch of requests. */
-export interface BatchTask {
-  readonly specs: readonly RequestSpec[];
-}
-
 /**
  * Worker-side timestamps, epoch milliseconds with sub-millisecond precision:
  * [received, headers, bodyDone, callbackDone, posted].
@@ -149,13 +154,13 @@ export interface FailureEnvelope {
 
 export type ResultEnvelope = SuccessEnvelope | FailureEnvelope;
 
-/** worker -> main, on parentPort; also the shape a batch task resolves with. */
+/** worker -> main, on the lane. */
 export interface ResultsMessage {
   readonly type: typeof MessageType.results;
   readonly results: ResultEnvelope[];
 }
 
-/** worker -> main, on parentPort: download progress of one request, throttled. */
+/** worker -> main, on the lane: download progress of one request, throttled. */
 export interface ProgressMessage {
   readonly type: typeof MessageType.progress;
   readonly id: number;
@@ -167,14 +172,15 @@ export interface ProgressMessage {
 /** Why a request is being cancelled. */
 export type CancelReason = 'cancel' | 'timeout' | 'close';
 
-/** main -> workers, on the control BroadcastChannel. */
+/** main -> worker, on the lane running those requests. */
 export interface CancelMessage {
   readonly type: typeof MessageType.cancel;
   readonly ids: readonly number[];
   readonly reason: CancelReason;
 }
 
-export type ControlMessage = CancelMessage;
+/** What the main thread sends on a lane. */
+export type LaneMessage = BatchMessage | CancelMessage;
 
 /** Epoch milliseconds with sub-millisecond precision, comparable across threads. */
 export function epochNow(): number {

@@ -1,5 +1,4 @@
 /** Runs one request spec in the worker: open, consume the body, call back, and pack the result envelope. */
-import { parentPort } from 'node:worker_threads';
 import { serializeError } from '../error-wire.js';
 import { CallbackError, InvalidArgumentError, type RequestRef, ThreadfetchError } from '../errors.js';
 import { epochNow, MessageType, type ProgressMessage, type RequestSpec, type ResultEnvelope } from '../protocol/messages.js';
@@ -23,8 +22,6 @@ import { type OpenResponse, open } from './http.js';
 export interface PackedResult {
   readonly envelope: ResultEnvelope;
   readonly transfer: ArrayBuffer[];
-  /** false when a user callback produced `data`: posting may fail with DataCloneError. */
-  readonly safe: boolean;
   /** The method and URL, for an error raised while posting. */
   readonly request: RequestRef;
 }
@@ -32,7 +29,13 @@ export interface PackedResult {
 const progressInterval = 100;
 const empty = new Uint8Array(0);
 
-export async function runRequest(spec: RequestSpec, signal: AbortSignal, received: number): Promise<PackedResult> {
+/** Runs one request; progress (when asked for) goes out through `sendProgress`, ahead of the result. */
+export async function runRequest(
+  spec: RequestSpec,
+  signal: AbortSignal,
+  received: number,
+  sendProgress: (message: ProgressMessage) => void,
+): Promise<PackedResult> {
   const request: RequestRef = { method: spec.method, url: spec.url };
   const times: [number, number, number, number, number] = [received, 0, 0, 0, 0];
   const hooks = openHooks(spec.hooks);
@@ -47,7 +50,7 @@ export async function runRequest(spec: RequestSpec, signal: AbortSignal, receive
     }
     opened = await open(spec, signal);
     times[1] = epochNow();
-    const progress = spec.progress ? progressReporter(spec.id, opened.length) : undefined;
+    const progress = spec.progress ? progressReporter(spec.id, opened.length, sendProgress) : undefined;
     const onBytes = progress?.onBytes;
     const ctx: CallbackContext = { signal, hooks: hooks.hooks, request: (follow) => followUp(follow, opened?.url ?? spec.url, spec.transport, signal) };
     let body: Uint8Array = empty;
@@ -84,15 +87,13 @@ export async function runRequest(spec: RequestSpec, signal: AbortSignal, receive
       data,
       times,
     };
-    // Progress travels on parentPort; the result must follow it there, so the last progress arrives first.
-    const safe = !spec.progress && (fn === undefined || spec.background === 'json' || spec.background === 'text');
-    return { envelope, transfer, safe, request };
+    return { envelope, transfer, request };
   } catch (error) {
     if (opened) discard(opened.body);
     const wrapped = error instanceof ThreadfetchError ? error : failure(error, signal, request, spec.transport, opened ? 'body' : 'head');
     const serialized = serializeError(wrapped);
     spec.stream?.postMessage({ type: StreamMessageType.error, error: serialized } satisfies StreamMessage);
-    return { envelope: { id: spec.id, ok: false, error: serialized, times }, transfer: [], safe: true, request };
+    return { envelope: { id: spec.id, ok: false, error: serialized, times }, transfer: [], request };
   } finally {
     hooks.release();
     spec.stream?.close();
@@ -131,13 +132,13 @@ function streamingResponse(opened: OpenResponse): StreamingBackgroundResponse {
 }
 
 /** Posts progress at most every 100 ms; `flush` posts the last count if it was not posted. */
-function progressReporter(id: number, total: number | undefined): { onBytes: OnBytes; flush(): void } {
+function progressReporter(id: number, total: number | undefined, sendProgress: (message: ProgressMessage) => void): { onBytes: OnBytes; flush(): void } {
   let last = 0;
   let pending: NodeJS.Timeout | undefined;
   let loaded = 0;
   const post = () => {
     last = Date.now();
-    parentPort?.postMessage({ type: MessageType.progress, id, loaded, total } satisfies ProgressMessage);
+    sendProgress({ type: MessageType.progress, id, loaded, total });
   };
   let posted = -1;
   const send = () => {
