@@ -86,16 +86,13 @@ export function prepareRequest(
 ): PreparedRequest {
   const method = checkMethod(methodIn);
   ref.method = method;
-  const url = resolveUrl(urlIn, session.baseURL);
-  ref.url = url.href;
   const o = options ?? {};
   if (typeof o !== 'object' || o === null) throw new InvalidArgumentError(`request options must be an object, got ${show(o)}`);
   for (const key in o) {
     if (!requestKeys.has(key)) throw new InvalidArgumentError(`unknown request option "${key}"; allowed: ${allowed}`);
   }
   const query = o.query === undefined ? session.query : { ...session.query, ...checkQuery(o.query as QueryInit, 'query') };
-  applyQuery(url, query);
-  ref.url = url.href;
+  const href = resolveHref(urlIn, session.baseURL, query, ref);
   const headers: Record<string, string> = Object.create(null);
   const merged = o.headers === undefined ? session.headers : { ...session.headers, ...checkHeaders(o.headers as HeadersInit, 'headers') };
   for (const name in merged) {
@@ -121,7 +118,7 @@ export function prepareRequest(
     spec: {
       id,
       method,
-      url: url.href,
+      url: href,
       headers,
       body,
       background,
@@ -139,6 +136,27 @@ export function prepareRequest(
     onProgress,
     hooks: checkHooks(o.hooks),
   };
+}
+
+/** Resolved string URLs without query parameters to add, by base and URL: parsing a URL is the costliest check. */
+const resolvedHrefs = new Map<string, string>();
+
+/** The request's URL, resolved against the base, with the query added; `ref.url` follows it for errors. */
+function resolveHref(value: unknown, base: string | undefined, query: Record<string, string | undefined>, ref: { url: string }): string {
+  let plain = typeof value === 'string';
+  for (const name in query) if (query[name] !== undefined) plain = false;
+  const key = plain ? `${base ?? ''}\n${value as string}` : '';
+  const known = plain ? resolvedHrefs.get(key) : undefined;
+  if (known !== undefined) return (ref.url = known);
+  const url = resolveUrl(value, base);
+  ref.url = url.href;
+  applyQuery(url, query);
+  ref.url = url.href;
+  if (plain) {
+    if (resolvedHrefs.size >= 1024) resolvedHrefs.clear();
+    resolvedHrefs.set(key, url.href);
+  }
+  return url.href;
 }
 
 function resolveUrl(value: unknown, base: string | undefined): URL {
