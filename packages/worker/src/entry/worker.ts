@@ -20,6 +20,7 @@ import {
   type WorkerBootData,
 } from '../protocol/messages.js';
 import { redactHeaders, redactUrl } from '../redact.js';
+import { Cancellation } from '../runtime/cancellation.js';
 import { configureAgents } from '../runtime/dispatchers.js';
 import { type PackedResult, runRequest } from '../runtime/run-request.js';
 
@@ -28,7 +29,7 @@ const boot = workerData as WorkerBootData;
 configureAgents(boot.agent);
 
 /** In-flight requests of this worker, by id, with what cancelling them needs. */
-const inflight = new Map<number, { controller: AbortController; method: string; url: string }>();
+const inflight = new Map<number, { cancellation: Cancellation; method: string; url: string }>();
 
 const { port1: lane, port2 } = new MessageChannel();
 lane.on('message', (message: LaneMessage) => {
@@ -40,7 +41,7 @@ parentPort?.postMessage({ type: MessageType.hello, threadId, port: port2 } satis
 function cancel(message: CancelMessage): void {
   for (const id of message.ids) {
     const entry = inflight.get(id);
-    if (entry) entry.controller.abort(reasonFor(message.reason, entry));
+    if (entry) entry.cancellation.abort(reasonFor(message.reason, entry));
   }
 }
 
@@ -105,10 +106,10 @@ function runBatch(specs: readonly RequestSpec[]): void {
   const received = epochNow();
   log('thread %d: batch of %d', threadId, specs.length);
   for (const spec of specs) {
-    const controller = new AbortController();
-    inflight.set(spec.id, { controller, method: spec.method, url: spec.url });
+    const cancellation = new Cancellation();
+    inflight.set(spec.id, { cancellation, method: spec.method, url: spec.url });
     if (log.enabled) log('thread %d: request %d %s %s headers %o', threadId, spec.id, spec.method, redactUrl(spec.url), redactHeaders(spec.headers));
-    void runRequest(spec, controller.signal, received, sendProgress).then((result) => {
+    void runRequest(spec, cancellation, received, sendProgress).then((result) => {
       inflight.delete(spec.id);
       if (log.enabled)
         log('thread %d: request %d %s', threadId, spec.id, result.envelope.ok ? `done ${result.envelope.status}` : `failed ${result.envelope.error.code}`);

@@ -16,12 +16,13 @@ import {
   TooManyRedirectsError,
 } from '../errors.js';
 import type { TransportSpec } from '../protocol/messages.js';
+import type { Cancellation } from './cancellation.js';
 
 /** Where the request was when it failed: before the response headers, or reading the body. */
 export type Phase = 'head' | 'body';
 
 /** The request's coded error; when the request was aborted, the abort reason (cancel or deadline). */
-export function failure(error: unknown, signal: AbortSignal, ref: RequestRef, transport: TransportSpec, phase: Phase): Error {
+export function failure(error: unknown, signal: Cancellation, ref: RequestRef, transport: TransportSpec, phase: Phase): Error {
   if (signal.aborted) return signal.reason as Error;
   return translate(error, ref, transport, phase);
 }

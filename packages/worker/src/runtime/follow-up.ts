@@ -3,10 +3,11 @@ import { InvalidArgumentError, type RequestRef } from '../errors.js';
 import type { TransportSpec } from '../protocol/messages.js';
 import { type BackgroundResponse, type FollowUpRequest, WorkerResponse } from './background-response.js';
 import { discard, readAll } from './body-sinks.js';
+import type { Cancellation } from './cancellation.js';
 import { failure } from './failures.js';
 import { open } from './http.js';
 
-export async function followUp(follow: FollowUpRequest, base: string, transport: TransportSpec, signal: AbortSignal): Promise<BackgroundResponse> {
+export async function followUp(follow: FollowUpRequest, base: string, transport: TransportSpec, signal: Cancellation): Promise<BackgroundResponse> {
   if (follow === null || typeof follow !== 'object') throw new InvalidArgumentError('ctx.request(spec) needs an object with at least { url }');
   const url = new URL(follow.url, base).href;
   const method = (follow.method ?? 'GET').toUpperCase();

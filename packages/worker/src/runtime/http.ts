@@ -7,6 +7,7 @@ import { type Dispatcher, request } from 'undici';
 import { type RequestRef, TooManyRedirectsError } from '../errors.js';
 import type { TransportSpec } from '../protocol/messages.js';
 import { discard } from './body-sinks.js';
+import type { Cancellation } from './cancellation.js';
 import { acceptEncoding, decodedBody } from './decode.js';
 import { dispatcherFor } from './dispatchers.js';
 import { failure } from './failures.js';
@@ -35,7 +36,7 @@ export interface OpenResponse {
 const redirectStatuses = new Set([300, 301, 302, 303, 307, 308]);
 
 /** Sends one request and resolves at its response headers. Errors come out coded. */
-export async function open(out: Outgoing, signal: AbortSignal): Promise<OpenResponse> {
+export async function open(out: Outgoing, signal: Cancellation): Promise<OpenResponse> {
   const ref: RequestRef = { method: out.method, url: out.url };
   const { transport } = out;
   try {

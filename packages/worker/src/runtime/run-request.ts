@@ -13,6 +13,7 @@ import {
 } from './background-response.js';
 import { discard, type OnBytes, readAll, saveFile, streamToPort } from './body-sinks.js';
 import { findCallback } from './callbacks.js';
+import type { Cancellation } from './cancellation.js';
 import { failure } from './failures.js';
 import { followUp } from './follow-up.js';
 import { openHooks } from './hooks.js';
@@ -32,7 +33,7 @@ const empty = new Uint8Array(0);
 /** Runs one request; progress (when asked for) goes out through `sendProgress`, ahead of the result. */
 export async function runRequest(
   spec: RequestSpec,
-  signal: AbortSignal,
+  signal: Cancellation,
   received: number,
   sendProgress: (message: ProgressMessage) => void,
 ): Promise<PackedResult> {
@@ -52,7 +53,13 @@ export async function runRequest(
     times[1] = epochNow();
     const progress = spec.progress ? progressReporter(spec.id, opened.length, sendProgress) : undefined;
     const onBytes = progress?.onBytes;
-    const ctx: CallbackContext = { signal, hooks: hooks.hooks, request: (follow) => followUp(follow, opened?.url ?? spec.url, spec.transport, signal) };
+    const ctx: CallbackContext = {
+      get signal() {
+        return signal.signal;
+      },
+      hooks: hooks.hooks,
+      request: (follow) => followUp(follow, opened?.url ?? spec.url, spec.transport, signal),
+    };
     let body: Uint8Array = empty;
     let data: unknown;
     if (spec.stream) {
@@ -101,7 +108,7 @@ export async function runRequest(
 }
 
 /** Runs a user callback; what it throws becomes a CallbackError (or the abort reason, if aborted). */
-async function call(run: () => unknown, spec: RequestSpec, signal: AbortSignal, request: RequestRef): Promise<unknown> {
+async function call(run: () => unknown, spec: RequestSpec, signal: Cancellation, request: RequestRef): Promise<unknown> {
   let data: unknown;
   try {
     data = await run();
