@@ -1,0 +1,27 @@
+/** The thread-hop floor: one postMessage round trip to a worker thread, the least any offloading can cost. */
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+
+export interface Floor {
+  /** One round trip. */
+  hop(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startFloor(): Promise<Floor> {
+  const worker = new Worker(new URL('./echo-worker.js', import.meta.url));
+  await once(worker, 'online');
+  let waiting: (() => void) | undefined;
+  worker.on('message', () => waiting?.());
+  return {
+    hop() {
+      return new Promise<void>((resolve) => {
+        waiting = resolve;
+        worker.postMessage(1);
+      });
+    },
+    async close() {
+      await worker.terminate();
+    },
+  };
+}

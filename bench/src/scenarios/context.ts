@@ -1,0 +1,21 @@
+/** What every scenario gets: the server, the run's size, and where to report progress. */
+import type { BenchServer } from '../support/server-process.js';
+
+export interface Context {
+  readonly server: BenchServer;
+  /** `--quick`: fewer rounds and requests, the whole run in under two minutes. */
+  readonly quick: boolean;
+  /** Threads the threadfetch clients use unless a scenario sweeps them. */
+  readonly workers: number;
+  /** Reports what is running now (the progress line). */
+  readonly step: (text: string) => void;
+}
+
+/** Rounds of each measurement: each round measures every client once, in rotated order. */
+export const rounds = (ctx: Context): number => (ctx.quick ? 3 : 5);
+
+/** `items` rotated by `by`, so that no client always runs first (or last) in a round. */
+export function rotate<T>(items: readonly T[], by: number): T[] {
+  const k = by % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
