@@ -8,7 +8,7 @@ export interface Bar {
   readonly lowerIsBetter: boolean;
 }
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function chart(title: string, bars: readonly Bar[]): string {
   const width = 760;
@@ -23,7 +23,7 @@ export function chart(title: string, bars: readonly Bar[]): string {
     const met = b.lowerIsBetter ? b.value <= b.goal : b.value >= b.goal;
     const color = met ? '#2e7d32' : '#c62828';
     return [
-      `<text x="${left - 10}" y="${y + 17}" text-anchor="end" font-size="13">${escape(b.label)}</text>`,
+      `<text x="${left - 10}" y="${y + 17}" text-anchor="end" font-size="13">${escapeXml(b.label)}</text>`,
       `<rect x="${left}" y="${y + 4}" width="${(x(b.value) - left).toFixed(1)}" height="18" fill="${color}"/>`,
       `<line x1="${x(b.goal).toFixed(1)}" y1="${y}" x2="${x(b.goal).toFixed(1)}" y2="${y + 26}" stroke="#000" stroke-dasharray="4 2"/>`,
       `<text x="${(x(Math.max(b.value, b.goal)) + 6).toFixed(1)}" y="${y + 17}" font-size="12">${b.value.toFixed(2)} (goal ${b.lowerIsBetter ? '≤' : '≥'} ${b.goal})</text>`,
@@ -32,7 +32,7 @@ export function chart(title: string, bars: readonly Bar[]): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escape(title)}</text>`,
+    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
     ...rows,
     '</svg>',
   ].join('\n');
