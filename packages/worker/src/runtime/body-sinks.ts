@@ -21,26 +21,37 @@ function noop(): void {}
 /** Told how many body bytes have been read so far. */
 export type OnBytes = (loaded: number) => void;
 
-/** Reads a stream into one fresh buffer of exactly its size, stopping past `limit` bytes. */
-export async function readAll(body: Readable, limit: number, ref: RequestRef, onBytes?: OnBytes): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > limit) {
-      discard(body);
-      throw new ResponseTooLargeError(`response body exceeds maxResponseSize (${limit} bytes, after decoding)`, { request: ref });
-    }
-    chunks.push(chunk);
-    onBytes?.(size);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+/**
+ * Reads a stream into one fresh buffer of exactly its size, stopping past `limit` bytes. Events, not
+ * `for await`: an async iterator costs a promise per chunk, which showed in the worker's profile.
+ */
+export function readAll(body: Readable, limit: number, ref: RequestRef, onBytes?: OnBytes): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const onData = (chunk: Uint8Array) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        body.off('data', onData);
+        discard(body);
+        reject(new ResponseTooLargeError(`response body exceeds maxResponseSize (${limit} bytes, after decoding)`, { request: ref }));
+        return;
+      }
+      chunks.push(chunk);
+      onBytes?.(size);
+    };
+    body.on('data', onData);
+    body.once('error', reject);
+    body.once('end', () => {
+      const out = new Uint8Array(size);
+      let offset = 0;
+      for (const chunk of chunks) {
+        out.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+      resolve(out);
+    });
+  });
 }
 
 /**

@@ -28,6 +28,8 @@ export interface PackedResult {
 }
 
 const progressInterval = 100;
+/** Bodies from this size up are transferred; smaller ones are copied with the message. */
+const transferThreshold = 16 * 1024;
 const empty = new Uint8Array(0);
 
 /** Runs one request; progress (when asked for) goes out through `sendProgress`, ahead of the result. */
@@ -80,7 +82,8 @@ export async function runRequest(
     if (fn) times[3] = epochNow();
     const transfer: ArrayBuffer[] = [];
     const kept = spec.keepBody && body.byteLength > 0 ? body : undefined;
-    if (kept) transfer.push(kept.buffer as ArrayBuffer);
+    // Small bodies are cheaper to copy than to move: a transfer detaches and re-wraps the buffer.
+    if (kept && kept.byteLength >= transferThreshold) transfer.push(kept.buffer as ArrayBuffer);
     data = transferable(data, transfer);
     const envelope: ResultEnvelope = {
       id: spec.id,
