@@ -10,6 +10,9 @@ const examples: readonly [file: string, args: readonly string[]][] = [
   ['cpu-heavy.js', []],
   ['crawler.js', []],
   ['shared-executor.js', []],
+  ['progress.js', []],
+  ['streaming.js', []],
+  ['cancellation.js', []],
   ['demo.js', ['--requests', '16']],
 ];
 const limitMs = 120_000;

@@ -29,6 +29,13 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** `length` bytes of the download pattern starting at `offset`: byte i is i % 251. */
+export function patternBytes(offset: number, length: number): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) out[i] = (offset + i) % 251;
+  return out;
+}
+
 /** A crawlable page: links to its two children, its parent, an external site, and on the last page a dead link. */
 function sitePage(section: string, n: number, size: number): string {
   const links = [2 * n + 1, 2 * n + 2].filter((c) => c < size).map((c) => `<a href="/site/${section}/${c}">page ${c}</a>`);
@@ -86,6 +93,32 @@ const routes: Record<string, Handler> = {
   /** /status/:code: that status, with a short body. */
   status(_req, res, [code = '200']) {
     send(res, Number(code), 'text/plain', `status ${code}`);
+  },
+  /**
+   * /download/:bytes?chunk=65536&pause=0: `bytes` bytes of a known pattern (byte i is i % 251), written
+   * in chunks with a pause between them, so that a download takes a while. Content-length is set.
+   */
+  async download(_req, res, [bytes = '0'], url) {
+    const total = Number(bytes);
+    const chunk = Number(url.searchParams.get('chunk') ?? 65_536);
+    const pause = Number(url.searchParams.get('pause') ?? 0);
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total });
+    for (let sent = 0; sent < total && !res.destroyed; sent += chunk) {
+      const ok = res.write(patternBytes(sent, Math.min(chunk, total - sent)));
+      if (!ok) await new Promise((resolve) => res.once('drain', resolve));
+      if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+    res.end();
+  },
+  /** /lines/:n: n numbered lines of text, sent in chunks (chunked encoding). */
+  async lines(_req, res, [n = '0']) {
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    const total = Number(n);
+    for (let i = 0; i < total && !res.destroyed; i += 1000) {
+      const block = Array.from({ length: Math.min(1000, total - i) }, (_, k) => `line ${i + k} of ${total}`).join('\n');
+      if (!res.write(`${block}\n`)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
   },
   /** /reset: the connection is destroyed before any response (a network error for the client). */
   reset(req) {

@@ -1,0 +1,81 @@
+/** A server for the background-model tests: downloads of a known pattern, paged JSON, and a route that holds. */
+import { createHash } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { type Handler, startServer, type TestServer } from '../helpers/server.js';
+
+/** `length` bytes of the pattern starting at `offset`: byte i is i % 251. */
+export function pattern(offset: number, length: number): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) out[i] = (offset + i) % 251;
+  return out;
+}
+
+export const sha256Of = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+export interface BackgroundServer extends TestServer {
+  /** Bytes the /download route has written so far, per request path. */
+  readonly written: Map<string, number>;
+  /** /download requests the client abandoned before the end, by path. */
+  readonly abandoned: Set<string>;
+  /** Responses held by /hold, to be released or destroyed by the test. */
+  readonly held: ServerResponse[];
+}
+
+async function download(res: ServerResponse, url: URL, written: Map<string, number>, abandoned: Set<string>): Promise<void> {
+  const size = Number(url.searchParams.get('size'));
+  const chunk = Number(url.searchParams.get('chunk') ?? 65_536);
+  const pause = Number(url.searchParams.get('pause') ?? 0);
+  const key = url.pathname + url.search;
+  const headers: Record<string, string | number> = { 'content-type': 'application/octet-stream' };
+  if (!url.searchParams.has('chunked')) headers['content-length'] = size;
+  res.writeHead(200, headers);
+  written.set(key, 0);
+  res.on('close', () => {
+    if (!res.writableFinished) abandoned.add(key);
+  });
+  for (let sent = 0; sent < size && !res.destroyed; sent += chunk) {
+    const part = pattern(sent, Math.min(chunk, size - sent));
+    const drained = res.write(part);
+    written.set(key, sent + part.byteLength);
+    if (url.searchParams.get('cut') === String(sent)) {
+      res.destroy();
+      return;
+    }
+    if (!drained) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+  res.end();
+}
+
+export async function startBackgroundServer(): Promise<BackgroundServer> {
+  const written = new Map<string, number>();
+  const held: ServerResponse[] = [];
+  const abandoned = new Set<string>();
+  const routes: Record<string, Handler> = {
+    '/download': (req, res) => void download(res, new URL(req.url ?? '/', 'http://x'), written, abandoned),
+    '/pages/': (req, res) => {
+      const n = Number((req.url ?? '').split('/').pop());
+      const body = JSON.stringify({ items: [n, n * 10], next: n < 5 ? `/pages/${n + 1}` : null });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    },
+    '/hold': (_req, res) => {
+      held.push(res);
+    },
+    '/ok': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    },
+  };
+  const server = await startServer(routes);
+  return {
+    ...server,
+    written,
+    abandoned,
+    held,
+    async close() {
+      for (const res of held) res.destroy();
+      await server.close();
+    },
+  };
+}
+
+export const fixtures = new URL('./fixtures/callbacks.js', import.meta.url);
