@@ -147,7 +147,10 @@ function resolveHref(value: unknown, base: string | undefined, query: Record<str
   for (const name in query) if (query[name] !== undefined) plain = false;
   const key = plain ? `${base ?? ''}\n${value as string}` : '';
   const known = plain ? resolvedHrefs.get(key) : undefined;
-  if (known !== undefined) return (ref.url = known);
+  if (known !== undefined) {
+    ref.url = known;
+    return known;
+  }
   const url = resolveUrl(value, base);
   ref.url = url.href;
   applyQuery(url, query);

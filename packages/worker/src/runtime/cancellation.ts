@@ -33,7 +33,9 @@ export class Cancellation {
   }
 
   on(event: string, listener: Listener): this {
-    if (event === 'abort' && !this.aborted) (this.#listeners ??= []).push(listener);
+    if (event !== 'abort' || this.aborted) return this;
+    this.#listeners ??= [];
+    this.#listeners.push(listener);
     return this;
   }
 
