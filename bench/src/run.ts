@@ -5,6 +5,7 @@
  *   --quick                 fewer rounds and requests (under two minutes)
  *   --only a,b              scenarios: latency, throughput, cpu-heavy, payload-sweep, workers-sweep
  *   --workers N             threads for threadfetch (default: cores, at most 16)
+ *   --nice N                niceIncrement of threadfetch's workers in the CPU-heavy scenario (default: the library's, 10)
  *   --json FILE             write every result as JSON
  *   --svg FILE              draw the goals as a bar chart (for the README)
  *   --url URL [--callbacks MODULE --background NAME]   measure your own endpoint instead
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     workers: { type: 'string' },
+    nice: { type: 'string' },
     json: { type: 'string' },
     svg: { type: 'string' },
     url: { type: 'string' },
@@ -53,6 +55,8 @@ for (const name of only) if (!scenarioNames.includes(name)) fail(`--only: unknow
 const cores = availableParallelism();
 const workers = values.workers === undefined ? Math.min(cores, 16) : Number(values.workers);
 if (!Number.isInteger(workers) || workers < 1 || workers > 64) fail(`--workers must be an integer from 1 to 64, got ${values.workers}`);
+const nice = values.nice === undefined ? undefined : Number(values.nice);
+if (nice !== undefined && (!Number.isInteger(nice) || nice < 0 || nice > 19)) fail(`--nice must be an integer from 0 to 19, got ${values.nice}`);
 if ((values.callbacks === undefined) !== (values.background === undefined)) fail('--callbacks and --background go together');
 if (values.url !== undefined && !/^https?:\/\//.test(values.url)) fail(`--url must be an http: or https: URL, got ${values.url}`);
 
@@ -61,13 +65,16 @@ const machine = `${cores} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), N
 console.log(`threadfetch bench${values.quick ? ' --quick' : ''}: ${machine}; threadfetch uses ${workers} worker thread(s)`);
 
 if (values.url !== undefined) {
-  const result = await userEndpoint({ quick: values.quick, workers, step }, { url: values.url, callbacks: values.callbacks, background: values.background });
+  const result = await userEndpoint(
+    { quick: values.quick, workers, nice, step },
+    { url: values.url, callbacks: values.callbacks, background: values.background },
+  );
   progressDone();
   printResults({ userEndpoint: result });
   if (values.json) writeFileSync(values.json, `${JSON.stringify({ machine, userEndpoint: result }, null, 2)}\n`);
 } else {
   const server = await startBenchServer();
-  const ctx: Context = { server, quick: values.quick, workers, step };
+  const ctx: Context = { server, quick: values.quick, workers, nice, step };
   const results: Record<string, unknown> = { machine, workers, quick: values.quick };
   try {
     for (const name of only) {

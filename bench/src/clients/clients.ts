@@ -61,7 +61,7 @@ export function threadfetchClient(options: ThreadfetchClientOptions = {}): Clien
     maxWorkers: options.maxWorkers ?? Math.min(availableParallelism(), 16),
     concurrencyPerWorker: 256,
     timeout: 120_000,
-    ...(options.niceIncrement ? { niceIncrement: options.niceIncrement } : {}),
+    ...(options.niceIncrement === undefined ? {} : { niceIncrement: options.niceIncrement }),
   });
   return {
     name: 'threadfetch',

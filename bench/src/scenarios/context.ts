@@ -7,6 +7,8 @@ export interface Context {
   readonly quick: boolean;
   /** Threads the threadfetch clients use unless a scenario sweeps them. */
   readonly workers: number;
+  /** `niceIncrement` of the threadfetch workers (`--nice`); undefined: the library's default. */
+  readonly nice: number | undefined;
   /** Reports what is running now (the progress line). */
   readonly step: (text: string) => void;
 }

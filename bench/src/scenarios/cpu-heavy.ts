@@ -35,7 +35,11 @@ export async function measureReductions(client: Client, url: string, count: numb
 }
 
 export async function cpuHeavy(ctx: Context): Promise<CpuHeavyResult[]> {
-  const clients: Client[] = [undiciClient(), threadfetchClient({ maxWorkers: ctx.workers }), naiveClient(ctx.workers)];
+  const clients: Client[] = [
+    undiciClient(),
+    threadfetchClient({ maxWorkers: ctx.workers, ...(ctx.nice === undefined ? {} : { niceIncrement: ctx.nice }) }),
+    naiveClient(ctx.workers),
+  ];
   const url = `${ctx.server.url}/big`;
   const count = ctx.quick ? 24 : 80;
   const lanes = Math.max(4, ctx.workers * 2);

@@ -61,7 +61,7 @@ export class ThreadExecutor implements Executor {
       maxThreads: this.options.maxWorkers,
       atomics: 'disabled',
       workerData: boot,
-      ...(this.options.niceIncrement ? { niceIncrement: this.options.niceIncrement } : {}),
+      niceIncrement: this.options.niceIncrement,
       ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
     });
     this.#pool.on('message', (message: HelloMessage) => {
