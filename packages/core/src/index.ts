@@ -43,6 +43,7 @@ export {
   TlsError,
   TooManyRedirectsError,
   UnknownCallbackError,
+  UploadError,
   WorkerCrashedError,
 } from '@threadfetch/worker';
 export type { Executor, Job } from './executor/job.js';
@@ -61,6 +62,7 @@ export { type RetryOptions, retryDefaults, type TlsOptions } from './session/con
 export { type CloseOptions, FuturesSession } from './session/futures-session.js';
 export type { SessionOptions } from './session/options.js';
 export { sessionDefaults } from './session/options.js';
+export type { BodyInit } from './session/request-body.js';
 export type { RequestInit, RequestOptions } from './session/request-options.js';
 export { type Auth, type TransportOptions, transportDefaults } from './session/transport.js';
 export type { HeadersInit, QueryInit } from './session/validate.js';

@@ -150,6 +150,11 @@ export class SaveFailedError extends ThreadfetchError {
   override readonly code = 'TF_ERR_SAVE_FAILED';
 }
 
+/** A streamed request body failed: its source threw, or yielded something other than bytes or text. */
+export class UploadError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_UPLOAD_FAILED';
+}
+
 /** A background callback threw, rejected or returned a value that cannot cross threads. `cause` is its error. */
 export class CallbackError extends ThreadfetchError {
   override readonly code = 'TF_ERR_CALLBACK_FAILED';
@@ -220,6 +225,7 @@ export const errorClasses = {
   TF_ERR_TLS: TlsError,
   TF_ERR_CALLBACK_FAILED: CallbackError,
   TF_ERR_SAVE_FAILED: SaveFailedError,
+  TF_ERR_UPLOAD_FAILED: UploadError,
   TF_ERR_UNKNOWN_CALLBACK: UnknownCallbackError,
   TF_ERR_CALLBACKS_MODULE: CallbacksModuleError,
   TF_ERR_WORKER_CRASHED: WorkerCrashedError,

@@ -45,12 +45,13 @@ export class Lane {
   }
 }
 
-/** The ports specs carry (stream and hooks channels), which must be transferred with them. */
-export function portsOf(specs: readonly RequestSpec[]): MessagePort[] {
-  const list: MessagePort[] = [];
+/** What specs carry that must be transferred with them: stream and hooks channels, streamed upload bodies. */
+export function portsOf(specs: readonly RequestSpec[]): (MessagePort | ReadableStream)[] {
+  const list: (MessagePort | ReadableStream)[] = [];
   for (const spec of specs) {
     if (spec.stream) list.push(spec.stream);
     if (spec.hooks) list.push(spec.hooks);
+    if (spec.body instanceof ReadableStream) list.push(spec.body);
   }
   return list;
 }

@@ -251,11 +251,11 @@ export class ThreadExecutor implements Executor {
     this.#pump();
   }
 
-  /** Idempotent, not cancelled, nothing that cannot be sent twice (ports), and retries left. */
+  /** Idempotent, not cancelled, nothing that cannot be sent twice (ports, a streamed body), and retries left. */
   #mayResend(job: Job): boolean {
     const done = this.#resent.get(job) ?? 0;
     if (done >= this.options.crashRetries || !idempotent.has(job.spec.method)) return false;
-    if (job.spec.stream || job.spec.hooks || this.#cancelled.has(job.spec.id)) return false;
+    if (job.spec.stream || job.spec.hooks || job.spec.body instanceof ReadableStream || this.#cancelled.has(job.spec.id)) return false;
     this.#resent.set(job, done + 1);
     return true;
   }

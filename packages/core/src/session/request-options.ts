@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type RequestSpec } from '@threadfetch/worker';
 import type { AnyCallbacks, BackgroundName } from './callback-types.js';
 import type { ResolvedSessionOptions } from './options.js';
+import { type BodyInit, encodeBody } from './request-body.js';
 import { hasTransportOptions, resolveTransport, type TransportOptions, transportOptionNames } from './transport.js';
 import { applyQuery, checkHeaders, checkMethod, checkQuery, checkTimeout, type HeadersInit, type QueryInit, show } from './validate.js';
 
@@ -17,8 +18,13 @@ export interface RequestOptions<M = AnyCallbacks, B extends BackgroundName<M> | 
   readonly json?: unknown;
   /** A form sent urlencoded (`application/x-www-form-urlencoded`): a record of strings or URLSearchParams. Not with `json` or `body`. @default undefined */
   readonly form?: URLSearchParams | Readonly<Record<string, string | number | boolean>>;
-  /** A raw body: string, bytes, ArrayBuffer, or URLSearchParams (sent urlencoded). Not with `json`. @default undefined */
-  readonly body?: string | Uint8Array | ArrayBuffer | URLSearchParams;
+  /**
+   * A raw body: string, bytes, ArrayBuffer, URLSearchParams (sent urlencoded), FormData (multipart,
+   * with Blob and File parts), or a ReadableStream or async iterable of bytes or strings: a streamed
+   * upload, handed to the worker and never buffered on the main thread; it cannot be replayed, so its
+   * redirects are returned as they are and retries do not apply. Not with `json`. @default undefined
+   */
+  readonly body?: BodyInit;
   /** Whole-request deadline in ms, overriding the session's; `Infinity` for none. @default the session's timeout */
   readonly timeout?: number;
   /** Cancels the request when aborted, as `future.cancel()` does. @default undefined */
@@ -174,29 +180,6 @@ function resolveUrl(value: unknown, base: string | undefined): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`url must use http: or https:, got ${url.protocol}`);
   return url;
-}
-
-function encodeBody(json: unknown, body: unknown, headers: Record<string, string>): Uint8Array | string | undefined {
-  if (json !== undefined && body !== undefined) throw new InvalidArgumentError('json and body cannot both be given; pick one');
-  if (json !== undefined) {
-    let text: string | undefined;
-    try {
-      text = JSON.stringify(json);
-    } catch (error) {
-      throw new InvalidArgumentError(`json cannot be serialized: ${(error as Error).message}`, { cause: error });
-    }
-    if (text === undefined) throw new InvalidArgumentError('json must be a JSON-serializable value (not a function, symbol or undefined)');
-    headers['content-type'] ??= 'application/json';
-    return text;
-  }
-  if (body === undefined || typeof body === 'string') return body;
-  if (body instanceof Uint8Array) return body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
-  if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  if (body instanceof URLSearchParams) {
-    headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8';
-    return body.toString();
-  }
-  throw new InvalidArgumentError(`body must be a string, Uint8Array, ArrayBuffer or URLSearchParams, got ${Object.prototype.toString.call(body)}`);
 }
 
 function encodeForm(form: unknown, body: unknown): URLSearchParams {

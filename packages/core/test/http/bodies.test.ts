@@ -146,7 +146,7 @@ describe('bodies: conflicts and bad types', () => {
       await rejectsWith(
         session.post('/b', { body: body as unknown as string }),
         'TF_ERR_INVALID_ARGUMENT',
-        /body must be a string, Uint8Array, ArrayBuffer or URLSearchParams/,
+        /body must be a string, Uint8Array, ArrayBuffer, URLSearchParams, FormData, ReadableStream or async iterable of bytes/,
       );
     });
   }

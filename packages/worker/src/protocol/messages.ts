@@ -53,7 +53,7 @@ export interface RequestSpec {
   readonly url: string;
   /** Lower-case header names to values. */
   readonly headers: Record<string, string>;
-  readonly body: Uint8Array | string | undefined;
+  readonly body: BodySpec;
   /** Built-in name or an export of `callbacks`; undefined: no callback. */
   readonly background: string | undefined;
   /** file: URL of the callbacks module, or undefined. */
@@ -71,6 +71,26 @@ export interface RequestSpec {
   /** Connection and response limits; one object shared by the requests of a session, so sent once per batch. */
   readonly transport: TransportSpec;
 }
+
+/** One part of a multipart body: a string, or bytes (a Blob, which crosses threads) with a file name. */
+export interface MultipartPart {
+  readonly name: string;
+  readonly value: string | Blob;
+  readonly filename: string | undefined;
+}
+
+/** A FormData body, as parts: FormData itself does not cross threads. The worker rebuilds it. */
+export interface MultipartSpec {
+  readonly kind: 'multipart';
+  readonly parts: readonly MultipartPart[];
+}
+
+/**
+ * A request body as it crosses to the worker: bytes or text, multipart parts, or a ReadableStream of
+ * bytes transferred to the worker (a streamed upload: never buffered on the main thread, and it cannot
+ * be replayed, so redirects are not followed and retries do not apply).
+ */
+export type BodySpec = Uint8Array | string | MultipartSpec | ReadableStream<Uint8Array> | undefined;
 
 /** How a request is carried: redirects, limits and per-phase timeouts. */
 export interface TransportSpec {

@@ -5,19 +5,20 @@
 import type { Readable } from 'node:stream';
 import { type Dispatcher, request } from 'undici';
 import { type RequestRef, TooManyRedirectsError } from '../errors.js';
-import type { TransportSpec } from '../protocol/messages.js';
+import type { BodySpec, TransportSpec } from '../protocol/messages.js';
 import { discard } from './body-sinks.js';
 import type { Cancellation } from './cancellation.js';
 import { acceptEncoding, decodedBody } from './decode.js';
 import { dispatcherFor } from './dispatchers.js';
 import { failure } from './failures.js';
+import { isStreamBody, requestBody } from './request-body.js';
 
 /** What to send. Headers use lower-case names. */
 export interface Outgoing {
   readonly method: string;
   readonly url: string;
   readonly headers: Record<string, string>;
-  readonly body: Uint8Array | string | undefined;
+  readonly body: BodySpec;
   readonly transport: TransportSpec;
 }
 
@@ -39,21 +40,23 @@ const redirectStatuses = new Set([300, 301, 302, 303, 307, 308]);
 export async function open(out: Outgoing, signal: Cancellation): Promise<OpenResponse> {
   const ref: RequestRef = { method: out.method, url: out.url };
   const { transport } = out;
+  // A streamed body cannot be sent twice: its redirects come back as they are.
+  const follow = transport.followRedirects && !isStreamBody(out.body);
   try {
     const headers = out.headers['accept-encoding'] === undefined ? { ...out.headers, 'accept-encoding': acceptEncoding } : out.headers;
     const res = await request(out.url, {
       dispatcher: dispatcherFor(transport),
       method: out.method as Dispatcher.HttpMethod,
       headers,
-      body: out.body ?? null,
+      body: requestBody(out.body, ref),
       signal,
-      maxRedirections: transport.followRedirects ? transport.maxRedirects : 0,
+      maxRedirections: follow ? transport.maxRedirects : 0,
       headersTimeout: transport.headersTimeout,
       bodyTimeout: transport.bodyTimeout,
     } as Parameters<typeof request>[1]);
     const history = (res.context as { history?: URL[] } | undefined)?.history;
     // undici hands back the redirect it did not follow; following one more is over the limit.
-    if (transport.followRedirects && redirectStatuses.has(res.statusCode) && res.headers.location !== undefined) {
+    if (follow && redirectStatuses.has(res.statusCode) && res.headers.location !== undefined) {
       discard(res.body as unknown as Readable);
       throw new TooManyRedirectsError(`more than maxRedirects (${transport.maxRedirects}) redirects`, { request: ref });
     }

@@ -1,0 +1,59 @@
+/** Request bodies on the main thread: checked, encoded, and put in the form that crosses to the worker. */
+import { type BodySpec, InvalidArgumentError, type MultipartPart } from '@threadfetch/worker';
+
+/** What `body` accepts. */
+export type BodyInit =
+  | string
+  | Uint8Array
+  | ArrayBuffer
+  | URLSearchParams
+  | FormData
+  | ReadableStream<Uint8Array | string>
+  | AsyncIterable<Uint8Array | string>;
+
+const allowed = 'a string, Uint8Array, ArrayBuffer, URLSearchParams, FormData, ReadableStream or async iterable of bytes';
+
+/** Encodes `json` or `body`, setting content-type where the encoding decides it. */
+export function encodeBody(json: unknown, body: unknown, headers: Record<string, string>): BodySpec {
+  if (json !== undefined && body !== undefined) throw new InvalidArgumentError('json and body cannot both be given; pick one');
+  if (json !== undefined) return encodeJson(json, headers);
+  if (body === undefined || typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (body instanceof URLSearchParams) {
+    headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8';
+    return body.toString();
+  }
+  // undici writes the multipart content-type with its boundary; one set here would not match it.
+  if (body instanceof FormData) {
+    if (headers['content-type'] !== undefined)
+      throw new InvalidArgumentError('a FormData body sets its own content-type (with the boundary); remove the header');
+    return { kind: 'multipart', parts: [...body.entries()].map(([name, value]) => part(name, value)) };
+  }
+  if (body instanceof ReadableStream) {
+    if (body.locked) throw new InvalidArgumentError('body is a ReadableStream that is already locked (being read)');
+    return body as ReadableStream<Uint8Array>;
+  }
+  if (typeof (body as { [Symbol.asyncIterator]?: unknown })?.[Symbol.asyncIterator] === 'function') {
+    return ReadableStream.from(body as AsyncIterable<Uint8Array>);
+  }
+  throw new InvalidArgumentError(`body must be ${allowed}, got ${Object.prototype.toString.call(body)}`);
+}
+
+function encodeJson(json: unknown, headers: Record<string, string>): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(json);
+  } catch (error) {
+    throw new InvalidArgumentError(`json cannot be serialized: ${(error as Error).message}`, { cause: error });
+  }
+  if (text === undefined) throw new InvalidArgumentError('json must be a JSON-serializable value (not a function, symbol or undefined)');
+  headers['content-type'] ??= 'application/json';
+  return text;
+}
+
+/** A FormData entry: a File keeps its name (a Blob crossing threads would lose it). */
+function part(name: string, value: string | Blob): MultipartPart {
+  if (typeof value === 'string') return { name, value, filename: undefined };
+  return { name, value, filename: value instanceof File ? value.name : 'blob' };
+}
