@@ -59,6 +59,7 @@ export { Response, type Timings } from './response/response.js';
 export { StreamResponse } from './response/stream-response.js';
 export type { AnyCallbacks, BackgroundName, CallbackNames, DataOf } from './session/callback-types.js';
 export { type RetryOptions, retryDefaults, type TlsOptions } from './session/connection.js';
+export type { CookiesOption } from './session/cookies.js';
 export { type CloseOptions, FuturesSession } from './session/futures-session.js';
 export type { SessionOptions } from './session/options.js';
 export { sessionDefaults } from './session/options.js';

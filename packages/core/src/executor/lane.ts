@@ -51,6 +51,7 @@ export function portsOf(specs: readonly RequestSpec[]): (MessagePort | ReadableS
   for (const spec of specs) {
     if (spec.stream) list.push(spec.stream);
     if (spec.hooks) list.push(spec.hooks);
+    if (spec.cookies) list.push(spec.cookies);
     if (spec.body instanceof ReadableStream) list.push(spec.body);
   }
   return list;

@@ -255,7 +255,7 @@ export class ThreadExecutor implements Executor {
   #mayResend(job: Job): boolean {
     const done = this.#resent.get(job) ?? 0;
     if (done >= this.options.crashRetries || !idempotent.has(job.spec.method)) return false;
-    if (job.spec.stream || job.spec.hooks || job.spec.body instanceof ReadableStream || this.#cancelled.has(job.spec.id)) return false;
+    if (job.spec.stream || job.spec.hooks || job.spec.cookies || job.spec.body instanceof ReadableStream || this.#cancelled.has(job.spec.id)) return false;
     this.#resent.set(job, done + 1);
     return true;
   }

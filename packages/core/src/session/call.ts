@@ -13,10 +13,12 @@ import {
   TimeoutError,
 } from '@threadfetch/worker';
 import { type Endpoint, expose } from 'comlink';
+import type { CookieJar } from 'tough-cookie';
 import { type Executor, type Job, JobState } from '../executor/job.js';
 import type { FutureControl } from '../future/future.js';
 import { Response, type Timings } from '../response/response.js';
 import { receiveStream } from '../response/stream-response.js';
+import { exposeJar } from './cookies.js';
 import type { ResolvedSessionOptions } from './options.js';
 import { type PreparedRequest, prepareRequest } from './request-options.js';
 
@@ -34,6 +36,7 @@ export class Call implements Job {
   readonly #executor: Executor;
   readonly #prepared: PreparedRequest;
   #port: MessagePort | undefined;
+  #jarPort: MessagePort | undefined;
   #timer: NodeJS.Timeout | undefined;
   #onAbort: (() => void) | undefined;
 
@@ -51,7 +54,9 @@ export class Call implements Job {
   ) {
     const prepared = prepareRequest(id, method, url, options, session, ref);
     this.#prepared = prepared;
-    this.spec = stream || prepared.hooks ? { ...prepared.spec, stream: stream ? this.#openStream() : undefined, hooks: this.#exposeHooks() } : prepared.spec;
+    let spec = stream || prepared.hooks ? { ...prepared.spec, stream: stream ? this.#openStream() : undefined, hooks: this.#exposeHooks() } : prepared.spec;
+    if (session.cookieJar) spec = this.#withJar(spec, session.cookieJar);
+    this.spec = spec;
     this.ref = { method: this.spec.method, url: this.spec.url };
     this.#timeout = prepared.timeout;
     this.#signal = prepared.signal;
@@ -161,6 +166,14 @@ export class Call implements Job {
     return port2;
   }
 
+  /** The jar's port goes with the request; the cookie header is the worker's to set, hop by hop. */
+  #withJar(spec: RequestSpec, jar: CookieJar): RequestSpec {
+    const { cookie: explicit, ...headers } = spec.headers;
+    const [local, remote] = exposeJar(jar, explicit, this.#prepared.cookies, new URL(spec.url).origin);
+    this.#jarPort = local;
+    return { ...spec, headers, cookies: remote };
+  }
+
   /** For session.stream(): the future resolves with the head; the body follows on the port. */
   #openStream(): MessagePort {
     const { port1, port2 } = new MessageChannel();
@@ -174,6 +187,7 @@ export class Call implements Job {
 
   #cleanup(): void {
     this.#port?.close();
+    this.#jarPort?.close();
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
   }

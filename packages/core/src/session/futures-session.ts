@@ -1,6 +1,7 @@
 /** FuturesSession: the public entry point. Validates, merges defaults, and turns requests into futures. */
 import { debuglog } from 'node:util';
 import { AbortedError, InvalidArgumentError, redactUrl, SessionClosedError } from '@threadfetch/worker';
+import type { CookieJar } from 'tough-cookie';
 import type { Executor } from '../executor/job.js';
 import type { ExecutorStats } from '../executor/stats.js';
 import { ThreadExecutor } from '../executor/thread-executor.js';
@@ -44,6 +45,11 @@ export class FuturesSession<M = AnyCallbacks> {
     this.#options = resolveSessionOptions(options);
     this.#ownsExecutor = options.executor === undefined;
     this.executor = options.executor ?? new ThreadExecutor(this.#options.executorOptions);
+  }
+
+  /** The session's cookie jar (tough-cookie), when made with `cookies`; undefined otherwise. */
+  get cookieJar(): CookieJar | undefined {
+    return this.#options.cookieJar;
   }
 
   /** true once `close()` has been called. */

@@ -2,8 +2,10 @@
 
 import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError } from '@threadfetch/worker';
+import type { CookieJar } from 'tough-cookie';
 import type { Executor } from '../executor/job.js';
 import { type ExecutorOptions, executorOptionNames } from '../executor/options.js';
+import { type CookiesOption, resolveJar } from './cookies.js';
 import { resolveTransport, type Transport, type TransportOptions, transportOptionNames } from './transport.js';
 import { checkHeaders, checkQuery, checkTimeout, type HeadersInit, type QueryInit, show } from './validate.js';
 
@@ -28,11 +30,17 @@ export interface SessionOptions extends ExecutorOptions, TransportOptions {
    * @default undefined (the session creates its own ThreadExecutor)
    */
   readonly executor?: Executor;
+  /**
+   * A cookie jar kept on the main thread with RFC 6265 semantics (tough-cookie): `true` for a fresh
+   * one, or a `CookieJar` of yours. Its cookies go with every request, and every response's set-cookie
+   * goes into it, redirect hops included. `session.cookieJar` is the jar. @default false (no jar)
+   */
+  readonly cookies?: CookiesOption;
 }
 
 export const sessionDefaults = Object.freeze({ timeout: 30_000 });
 
-const sessionKeys = new Set(['callbacks', 'baseURL', 'headers', 'query', 'timeout', 'executor', ...transportOptionNames]);
+const sessionKeys = new Set(['callbacks', 'baseURL', 'headers', 'query', 'timeout', 'executor', 'cookies', ...transportOptionNames]);
 
 export interface ResolvedSessionOptions {
   readonly callbacks: string | undefined;
@@ -42,6 +50,7 @@ export interface ResolvedSessionOptions {
   readonly timeout: number;
   readonly transport: Transport;
   readonly executorOptions: ExecutorOptions;
+  readonly cookieJar: CookieJar | undefined;
 }
 
 /** Validates constructor options at once; throws InvalidArgumentError (a TypeError) naming the option. */
@@ -65,6 +74,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     timeout: checkTimeout(options.timeout, 'options.timeout') ?? sessionDefaults.timeout,
     transport: resolveTransport(options as Record<string, unknown>, undefined, 'options.'),
     executorOptions: executorOptions as ExecutorOptions,
+    cookieJar: resolveJar(options.cookies),
   };
 }
 

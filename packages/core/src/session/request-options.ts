@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type RequestSpec } from '@threadfetch/worker';
 import type { AnyCallbacks, BackgroundName } from './callback-types.js';
+import { renderCookies } from './cookies.js';
 import type { ResolvedSessionOptions } from './options.js';
 import { type BodyInit, encodeBody } from './request-body.js';
 import { hasTransportOptions, resolveTransport, type TransportOptions, transportOptionNames } from './transport.js';
@@ -18,6 +19,11 @@ export interface RequestOptions<M = AnyCallbacks, B extends BackgroundName<M> | 
   readonly json?: unknown;
   /** A form sent urlencoded (`application/x-www-form-urlencoded`): a record of strings or URLSearchParams. Not with `json` or `body`. @default undefined */
   readonly form?: URLSearchParams | Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Cookies for this request only, added to the jar's (or sent alone without a jar): a record of names
+   * to values. An explicit `cookie` header is sent as is instead of the jar's cookies. @default undefined
+   */
+  readonly cookies?: Readonly<Record<string, string>>;
   /**
    * A raw body: string, bytes, ArrayBuffer, URLSearchParams (sent urlencoded), FormData (multipart,
    * with Blob and File parts), or a ReadableStream or async iterable of bytes or strings: a streamed
@@ -59,6 +65,7 @@ const requestKeys = new Set([
   'headers',
   'json',
   'form',
+  'cookies',
   'body',
   'timeout',
   'signal',
@@ -79,6 +86,8 @@ export interface PreparedRequest {
   readonly throwHttpErrors: boolean;
   readonly onProgress: ((progress: Progress) => void) | undefined;
   readonly hooks: Readonly<Record<string, (...args: never[]) => unknown>> | undefined;
+  /** The request's own cookies, rendered (`a=1; b=2`); already in the cookie header when the session has no jar. */
+  readonly cookies: string | undefined;
 }
 
 /** Validates and merges; throws InvalidArgumentError. `ref` is filled as soon as method and URL are known. */
@@ -107,6 +116,8 @@ export function prepareRequest(
   }
   const transport = hasTransportOptions(o) ? resolveTransport(o, session.transport, '') : session.transport;
   if (transport.authorization !== undefined && headers.authorization === undefined) headers.authorization = transport.authorization;
+  const cookies = renderCookies(o.cookies);
+  if (cookies !== undefined && session.cookieJar === undefined) headers.cookie = headers.cookie === undefined ? cookies : `${headers.cookie}; ${cookies}`;
   if (o.json !== undefined && o.form !== undefined) throw new InvalidArgumentError('json and form cannot both be given; pick one');
   const body = encodeBody(o.json, o.form === undefined ? o.body : encodeForm(o.form, o.body), headers);
   const timeout = checkTimeout(o.timeout, 'timeout') ?? session.timeout;
@@ -134,6 +145,7 @@ export function prepareRequest(
       saveTo: savePath(o.saveTo),
       stream: undefined,
       hooks: undefined,
+      cookies: undefined,
       transport: transport.spec,
     },
     timeout,
@@ -141,6 +153,7 @@ export function prepareRequest(
     throwHttpErrors: transport.throwHttpErrors,
     onProgress,
     hooks: checkHooks(o.hooks),
+    cookies,
   };
 }
 

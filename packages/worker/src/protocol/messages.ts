@@ -68,8 +68,18 @@ export interface RequestSpec {
   readonly stream: MessagePort | undefined;
   /** comlink endpoint of the caller's `hooks`, called from callbacks as ctx.hooks. */
   readonly hooks: MessagePort | undefined;
+  /** comlink endpoint of the session's cookie jar ({@link CookieJarRemote}); with it the worker follows redirects hop by hop. */
+  readonly cookies: MessagePort | undefined;
   /** Connection and response limits; one object shared by the requests of a session, so sent once per batch. */
   readonly transport: TransportSpec;
+}
+
+/** The session's cookie jar, as the worker calls it on the main thread for each hop of a request. */
+export interface CookieJarRemote {
+  /** The Cookie header to send to `url` (empty for none). */
+  cookieFor(url: string): string;
+  /** Stores the set-cookie headers of a response from `url`. */
+  store(url: string, setCookies: readonly string[]): void;
 }
 
 /** One part of a multipart body: a string, or bytes (a Blob, which crosses threads) with a file name. */

@@ -14,6 +14,7 @@ import {
 import { discard, type OnBytes, readAll, saveFile, streamToPort } from './body-sinks.js';
 import { findCallback } from './callbacks.js';
 import type { Cancellation } from './cancellation.js';
+import { openWithJar } from './cookie-hops.js';
 import { failure } from './failures.js';
 import { followUp } from './follow-up.js';
 import { openHooks } from './hooks.js';
@@ -51,7 +52,7 @@ export async function runRequest(
         { request },
       );
     }
-    opened = await open(spec, signal);
+    opened = spec.cookies ? await openWithJar(spec, signal, spec.cookies) : await open(spec, signal);
     times[1] = epochNow();
     const progress = spec.progress ? progressReporter(spec.id, opened.length, sendProgress) : undefined;
     const onBytes = progress?.onBytes;

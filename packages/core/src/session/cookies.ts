@@ -1,0 +1,59 @@
+/**
+ * The session's cookie jar (tough-cookie, RFC 6265: domain, path, expiry, secure), kept on the main
+ * thread. A request of a session with a jar carries a comlink port to it: the worker asks for the
+ * Cookie header of each hop and hands back every set-cookie, intermediate redirects included, so the
+ * jar sees exactly what a browser's would.
+ */
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { type CookieJarRemote, InvalidArgumentError } from '@threadfetch/worker';
+import { type Endpoint, expose } from 'comlink';
+import { CookieJar } from 'tough-cookie';
+
+/** `cookies` of the session: `true` for a fresh jar, or a tough-cookie `CookieJar` of yours. */
+export type CookiesOption = boolean | CookieJar;
+
+export function resolveJar(value: unknown): CookieJar | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return new CookieJar();
+  if (value instanceof CookieJar) return value;
+  throw new InvalidArgumentError('options.cookies must be true (a fresh jar), false, or a tough-cookie CookieJar');
+}
+
+const nameRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const valueRe = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
+
+/** Checks a request's `cookies` record and renders it as `a=1; b=2` (undefined when empty). */
+export function renderCookies(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new InvalidArgumentError('cookies must be a record of cookie names to string values');
+  const pairs: string[] = [];
+  for (const name of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[name];
+    if (!nameRe.test(name)) throw new InvalidArgumentError(`cookies: ${JSON.stringify(name)} is not a valid cookie name`);
+    if (typeof v !== 'string' || !valueRe.test(v))
+      throw new InvalidArgumentError(`cookies.${name} must be a string without spaces, quotes, commas, semicolons or backslashes`);
+    pairs.push(`${name}=${v}`);
+  }
+  return pairs.length > 0 ? pairs.join('; ') : undefined;
+}
+
+/**
+ * Exposes the jar to one request's worker. `explicit` is a cookie header the caller set (sent as is,
+ * on the first origin only, instead of the jar's); `extra` the request's own `cookies`, added to the jar's.
+ */
+export function exposeJar(jar: CookieJar, explicit: string | undefined, extra: string | undefined, origin: string): MessagePort[] {
+  const { port1, port2 } = new MessageChannel();
+  const remote: CookieJarRemote = {
+    cookieFor(url) {
+      if (explicit !== undefined) return new URL(url).origin === origin ? explicit : '';
+      const stored = jar.getCookieStringSync(url);
+      return [stored, extra].filter(Boolean).join('; ');
+    },
+    store(url, setCookies) {
+      for (const header of setCookies) jar.setCookieSync(header, url, { ignoreError: true });
+    },
+  };
+  expose(remote, port1 as unknown as Endpoint);
+  return [port1, port2];
+}
