@@ -31,7 +31,12 @@ function record(): { events: Event[]; stop(): void } {
     diagnosticsChannel.subscribe(channel, fn);
     return () => diagnosticsChannel.unsubscribe(channel, fn);
   });
-  return { events, stop: () => subscriptions.forEach((off) => off()) };
+  return {
+    events,
+    stop() {
+      for (const off of subscriptions) off();
+    },
+  };
 }
 
 describe('diagnostics_channel', () => {
