@@ -1,13 +1,11 @@
 /**
- * @threadfetch/worker: the code that runs on worker threads, the wire protocol, and the types that
- * background callback authors import.
+ * @threadfetch/worker: what background callback authors import (the response and context types,
+ * `streaming`) and the error classes. The code that runs on the worker threads is `./entry`; the wire
+ * protocol, for @threadfetch/core, is `./protocol`.
  */
 
-export * from './error-wire.js';
+export { RemoteError } from './error-wire.js';
 export * from './errors.js';
-export * from './protocol/messages.js';
-export * from './protocol/stream.js';
-export { redactHeaders, redactUrl } from './redact.js';
 export type {
   BackgroundCallback,
   BackgroundResponse,

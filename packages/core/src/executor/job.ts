@@ -1,5 +1,6 @@
 /** A request as the executor tracks it, from submit to result. */
-import type { CancelReason, RequestRef, RequestSpec, ResultEnvelope } from '@threadfetch/worker';
+import type { RequestRef } from '@threadfetch/worker';
+import type { CancelReason, RequestSpec, ResultEnvelope } from '@threadfetch/worker/protocol';
 import type { ExecutorStats } from './stats.js';
 
 export const JobState = {

@@ -3,7 +3,7 @@
  * The port keeps the process alive only while the lane has jobs, as an idle worker must not.
  */
 import type { MessagePort, Worker } from 'node:worker_threads';
-import { type CancelReason, type LaneMessage, MessageType, type RequestSpec } from '@threadfetch/worker';
+import { type CancelReason, type LaneMessage, MessageType, type RequestSpec } from '@threadfetch/worker/protocol';
 import type { Job } from './job.js';
 
 export class Lane {

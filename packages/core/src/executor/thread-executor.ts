@@ -7,18 +7,16 @@
 import { availableParallelism } from 'node:os';
 import { debuglog } from 'node:util';
 import type { Worker } from 'node:worker_threads';
+import { QueueFullError, SessionClosedError, WorkerCrashedError } from '@threadfetch/worker';
 import {
   type CancelReason,
   epochNow,
   type HelloMessage,
   MessageType,
   type ProgressMessage,
-  QueueFullError,
   type ResultsMessage,
-  SessionClosedError,
   type WorkerBootData,
-  WorkerCrashedError,
-} from '@threadfetch/worker';
+} from '@threadfetch/worker/protocol';
 import { Piscina } from 'piscina';
 import * as diagnostics from '../observe/diagnostics.js';
 import { type Executor, type Job, JobState } from './job.js';

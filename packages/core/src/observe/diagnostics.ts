@@ -5,7 +5,8 @@
  * (`request`), never its headers or body.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
-import type { RequestRef, ResultEnvelope } from '@threadfetch/worker';
+import type { RequestRef } from '@threadfetch/worker';
+import type { ResultEnvelope } from '@threadfetch/worker/protocol';
 import type { Job } from '../executor/job.js';
 
 /** The channel names, for `diagnostics_channel.subscribe(name, fn)`. */

@@ -1,6 +1,7 @@
 /** The response a future resolves with, on the main thread. Headers and text are decoded on demand. */
 import { STATUS_CODES } from 'node:http';
-import { type SuccessEnvelope, toHeaders } from '@threadfetch/worker';
+import { toHeaders } from '@threadfetch/worker';
+import type { SuccessEnvelope } from '@threadfetch/worker/protocol';
 
 /** Where the time went, in milliseconds, phase by phase. */
 export interface Timings {

@@ -1,6 +1,7 @@
 /** session.stream(): a response that resolves at its headers, with the body as a web ReadableStream fed from the worker. */
 import type { MessagePort } from 'node:worker_threads';
-import { deserializeError, type StreamMessage, StreamMessageType, toHeaders } from '@threadfetch/worker';
+import { toHeaders } from '@threadfetch/worker';
+import { deserializeError, type StreamMessage, StreamMessageType } from '@threadfetch/worker/protocol';
 
 type Head = Extract<StreamMessage, { type: 'head' }>;
 

@@ -1,17 +1,7 @@
 /** One request on the main thread: the job the executor runs, tied to its future, timer and signal. */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import {
-  AbortedError,
-  CallbackError,
-  type CancelReason,
-  deserializeError,
-  epochNow,
-  HttpStatusError,
-  type RequestRef,
-  type RequestSpec,
-  type ResultEnvelope,
-  TimeoutError,
-} from '@threadfetch/worker';
+import { AbortedError, CallbackError, HttpStatusError, type RequestRef, TimeoutError } from '@threadfetch/worker';
+import { type CancelReason, deserializeError, epochNow, type RequestSpec, type ResultEnvelope } from '@threadfetch/worker/protocol';
 import { type Endpoint, expose } from 'comlink';
 import type { CookieJar } from 'tough-cookie';
 import { type Executor, type Job, JobState } from '../executor/job.js';

@@ -1,5 +1,6 @@
 /** Validation of the connection options: `tls`, `http2`, `proxy` and `retry`. */
-import { InvalidArgumentError, type ProxySpec, type RetrySpec, type TlsSpec } from '@threadfetch/worker';
+import { InvalidArgumentError } from '@threadfetch/worker';
+import type { ProxySpec, RetrySpec, TlsSpec } from '@threadfetch/worker/protocol';
 import { show } from './validate.js';
 
 /** TLS settings for https: origins. Verification stays on unless `rejectUnauthorized: false` is given. */

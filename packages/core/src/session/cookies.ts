@@ -5,7 +5,8 @@
  * jar sees exactly what a browser's would.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { type CookieJarRemote, InvalidArgumentError } from '@threadfetch/worker';
+import { InvalidArgumentError } from '@threadfetch/worker';
+import type { CookieJarRemote } from '@threadfetch/worker/protocol';
 import { type Endpoint, expose } from 'comlink';
 import { CookieJar } from 'tough-cookie';
 

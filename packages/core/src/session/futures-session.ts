@@ -1,6 +1,7 @@
 /** FuturesSession: the public entry point. Validates, merges defaults, and turns requests into futures. */
 import { debuglog } from 'node:util';
-import { AbortedError, InvalidArgumentError, redactUrl, SessionClosedError } from '@threadfetch/worker';
+import { AbortedError, InvalidArgumentError, SessionClosedError } from '@threadfetch/worker';
+import { redactUrl } from '@threadfetch/worker/protocol';
 import type { CookieJar } from 'tough-cookie';
 import type { Executor } from '../executor/job.js';
 import type { ExecutorStats } from '../executor/stats.js';

@@ -1,5 +1,6 @@
 /** Request bodies on the main thread: checked, encoded, and put in the form that crosses to the worker. */
-import { type BodySpec, InvalidArgumentError, type MultipartPart } from '@threadfetch/worker';
+import { InvalidArgumentError } from '@threadfetch/worker';
+import type { BodySpec, MultipartPart } from '@threadfetch/worker/protocol';
 
 /** What `body` accepts. */
 export type BodyInit =

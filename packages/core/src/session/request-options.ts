@@ -1,7 +1,8 @@
 /** Per-request options, their validation, and the merge with session defaults into a wire spec. */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InvalidArgumentError, type RequestSpec } from '@threadfetch/worker';
+import { InvalidArgumentError } from '@threadfetch/worker';
+import type { RequestSpec } from '@threadfetch/worker/protocol';
 import type { AnyCallbacks, BackgroundName } from './callback-types.js';
 import { renderCookies } from './cookies.js';
 import type { ResolvedSessionOptions } from './options.js';

@@ -1,5 +1,6 @@
 /** Options that set how requests are carried (redirects, limits, per-phase timeouts, auth); session defaults, request overrides. */
-import { InvalidArgumentError, type TransportSpec } from '@threadfetch/worker';
+import { InvalidArgumentError } from '@threadfetch/worker';
+import type { TransportSpec } from '@threadfetch/worker/protocol';
 import { checkProxy, checkRetry, checkTls, type RetryOptions, type TlsOptions } from './connection.js';
 import { show } from './validate.js';
 

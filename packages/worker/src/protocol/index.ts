@@ -1,0 +1,8 @@
+/**
+ * @threadfetch/worker/protocol: the wire between the main thread and the workers, for @threadfetch/core.
+ * Not for callback authors, whose API is the package's main entry.
+ */
+export * from '../error-wire.js';
+export { redactHeaders, redactUrl } from '../redact.js';
+export * from './messages.js';
+export * from './stream.js';
