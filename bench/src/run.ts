@@ -5,7 +5,7 @@
  *   --quick                 fewer rounds and requests (under two minutes)
  *   --only a,b              scenarios: latency, throughput, cpu-heavy, payload-sweep, workers-sweep
  *   --workers N             threads for threadfetch (default: cores, at most 16)
- *   --nice N                niceIncrement of threadfetch's workers in the CPU-heavy scenario (default: the library's, 10)
+ *   --nice N                niceIncrement of threadfetch's workers (default: the library's, 10)
  *   --json FILE             write every result as JSON
  *   --svg FILE              draw the goals as a bar chart (for the README)
  *   --url URL [--callbacks MODULE --background NAME]   measure your own endpoint instead

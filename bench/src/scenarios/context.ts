@@ -13,6 +13,11 @@ export interface Context {
   readonly step: (text: string) => void;
 }
 
+/** The threadfetch client options of a run: its workers and `--nice`. */
+export function tfOptions(ctx: Context, workers = ctx.workers): { maxWorkers: number; niceIncrement?: number } {
+  return ctx.nice === undefined ? { maxWorkers: workers } : { maxWorkers: workers, niceIncrement: ctx.nice };
+}
+
 /** Rounds of each measurement: each round measures every client once, in rotated order. */
 export const rounds = (ctx: Context): number => (ctx.quick ? 3 : 5);
 

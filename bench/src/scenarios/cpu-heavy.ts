@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, inFlight, naiveClient, threadfetchClient, undiciClient } from '../clients/clients.js';
 import { bigRecords, expectedSummary, type Summary } from '../records.js';
 import { type Figure, figure } from '../support/stats.js';
-import { type Context, rotate, rounds } from './context.js';
+import { type Context, rotate, rounds, tfOptions } from './context.js';
 
 export interface CpuHeavyResult {
   readonly client: string;
@@ -35,11 +35,7 @@ export async function measureReductions(client: Client, url: string, count: numb
 }
 
 export async function cpuHeavy(ctx: Context): Promise<CpuHeavyResult[]> {
-  const clients: Client[] = [
-    undiciClient(),
-    threadfetchClient({ maxWorkers: ctx.workers, ...(ctx.nice === undefined ? {} : { niceIncrement: ctx.nice }) }),
-    naiveClient(ctx.workers),
-  ];
+  const clients: Client[] = [undiciClient(), threadfetchClient(tfOptions(ctx)), naiveClient(ctx.workers)];
   const url = `${ctx.server.url}/big`;
   const count = ctx.quick ? 24 : 80;
   const lanes = Math.max(4, ctx.workers * 2);

@@ -6,7 +6,7 @@
 import { startFloor } from '../baselines/floor.js';
 import { threadfetchClient, undiciClient } from '../clients/clients.js';
 import { type Figure, figure, percentile } from '../support/stats.js';
-import type { Context } from './context.js';
+import { type Context, tfOptions } from './context.js';
 
 export interface LatencyResult {
   readonly samples: number;
@@ -23,7 +23,7 @@ export interface LatencyResult {
 export async function latency(ctx: Context): Promise<LatencyResult> {
   const floor = await startFloor();
   const undici = undiciClient(1);
-  const tf = threadfetchClient({ maxWorkers: ctx.workers });
+  const tf = threadfetchClient(tfOptions(ctx));
   const url = `${ctx.server.url}/small`;
   const total = ctx.quick ? 2_000 : 6_000;
   const chunks = 5;

@@ -6,7 +6,7 @@
  */
 import { type Client, inFlight, threadfetchClient, undiciClient } from '../clients/clients.js';
 import { type Figure, figure } from '../support/stats.js';
-import { type Context, rotate, rounds } from './context.js';
+import { type Context, rotate, rounds, tfOptions } from './context.js';
 
 export interface SweepPoint {
   readonly bytes: number;
@@ -32,7 +32,7 @@ async function busyPerRequest(count: number, task: () => Promise<unknown>): Prom
 
 export async function payloadSweep(ctx: Context): Promise<SweepResult> {
   const undici = undiciClient();
-  const tf = threadfetchClient({ maxWorkers: ctx.workers });
+  const tf = threadfetchClient(tfOptions(ctx));
   const points: SweepPoint[] = [];
   try {
     for (const bytes of sizes) {

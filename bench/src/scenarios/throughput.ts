@@ -4,7 +4,7 @@
  */
 import { type Client, fetchClient, inFlight, naiveClient, threadfetchClient, undiciClient } from '../clients/clients.js';
 import { type Figure, figure } from '../support/stats.js';
-import { type Context, rotate, rounds } from './context.js';
+import { type Context, rotate, rounds, tfOptions } from './context.js';
 
 export interface ClientThroughput {
   readonly client: string;
@@ -16,7 +16,7 @@ export interface ClientThroughput {
 }
 
 export async function throughput(ctx: Context): Promise<ClientThroughput[]> {
-  const clients: Client[] = [undiciClient(), fetchClient(), threadfetchClient({ maxWorkers: ctx.workers }), naiveClient(ctx.workers)];
+  const clients: Client[] = [undiciClient(), fetchClient(), threadfetchClient(tfOptions(ctx)), naiveClient(ctx.workers)];
   const url = `${ctx.server.url}/small`;
   const count = ctx.quick ? 4_000 : 12_000;
   const results = new Map<string, { rps: number[]; busy: number[] }>(clients.map((c) => [c.name, { rps: [], busy: [] }]));

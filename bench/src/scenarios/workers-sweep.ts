@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { threadfetchClient, undiciClient } from '../clients/clients.js';
 import { type Figure, figure } from '../support/stats.js';
-import { type Context, rounds } from './context.js';
+import { type Context, rounds, tfOptions } from './context.js';
 import { measureReductions } from './cpu-heavy.js';
 
 export interface WorkersPoint {
@@ -28,7 +28,7 @@ export async function workersSweep(ctx: Context): Promise<{ mainThread: Figure; 
   }
   const points: WorkersPoint[] = [];
   for (const workers of counts) {
-    const tf = threadfetchClient({ maxWorkers: workers });
+    const tf = threadfetchClient(tfOptions(ctx, workers));
     const rps: number[] = [];
     try {
       const lanes = Math.max(4, workers * 2);

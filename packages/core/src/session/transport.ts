@@ -114,19 +114,24 @@ export function resolveTransport(options: Record<string, unknown>, base: Transpo
   const baseSpec = base?.spec;
   const follow = redirect ?? base?.redirect ?? transportDefaults.redirect;
   const maxRedirects = nonNegativeInteger(options.maxRedirects, `${prefix}maxRedirects`) ?? base?.maxRedirects ?? transportDefaults.maxRedirects;
+  const connection = {
+    connectTimeout: positiveMs(options.connectTimeout, `${prefix}connectTimeout`) ?? baseSpec?.connectTimeout ?? transportDefaults.connectTimeout,
+    tls: options.tls === undefined ? baseSpec?.tls : checkTls(options.tls, `${prefix}tls`),
+    http2: http2 ?? baseSpec?.http2 ?? false,
+    proxy: options.proxy === undefined && baseSpec ? baseSpec.proxy : checkProxy(options.proxy, `${prefix}proxy`),
+    retry: options.retry === undefined ? baseSpec?.retry : checkRetry(options.retry, `${prefix}retry`),
+  };
   return {
     spec: Object.freeze({
+      ...connection,
+      // Computed once here, not per request in the worker: which connection pool these settings use.
+      poolKey: JSON.stringify([connection.connectTimeout, connection.tls, connection.http2, connection.proxy, connection.retry]),
       followRedirects: follow === 'follow',
       maxRedirects,
       maxResponseSize:
         nonNegativeInteger(options.maxResponseSize, `${prefix}maxResponseSize`) ?? baseSpec?.maxResponseSize ?? transportDefaults.maxResponseSize,
-      connectTimeout: positiveMs(options.connectTimeout, `${prefix}connectTimeout`) ?? baseSpec?.connectTimeout ?? transportDefaults.connectTimeout,
       headersTimeout: positiveMs(options.headersTimeout, `${prefix}headersTimeout`) ?? baseSpec?.headersTimeout ?? transportDefaults.headersTimeout,
       bodyTimeout: positiveMs(options.bodyTimeout, `${prefix}bodyTimeout`) ?? baseSpec?.bodyTimeout ?? transportDefaults.bodyTimeout,
-      tls: options.tls === undefined ? baseSpec?.tls : checkTls(options.tls, `${prefix}tls`),
-      http2: http2 ?? baseSpec?.http2 ?? false,
-      proxy: options.proxy === undefined && baseSpec ? baseSpec.proxy : checkProxy(options.proxy, `${prefix}proxy`),
-      retry: options.retry === undefined ? baseSpec?.retry : checkRetry(options.retry, `${prefix}retry`),
     }),
     redirect: follow,
     maxRedirects,

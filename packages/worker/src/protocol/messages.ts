@@ -124,6 +124,8 @@ export interface TransportSpec {
   readonly proxy: ProxySpec | undefined;
   /** Retry policy; undefined: no retries. */
   readonly retry: RetrySpec | undefined;
+  /** Names the connection pool for these settings (connect timeout, TLS, HTTP/2, proxy, retry): equal settings, one pool. */
+  readonly poolKey: string;
 }
 
 /** TLS options, as Node's tls.connect takes them. */

@@ -8,8 +8,7 @@ import type { AgentSettings, TransportSpec } from '../protocol/messages.js';
 import { retryPolicy } from './retry-policy.js';
 
 let settings: AgentSettings = { connectionsPerOrigin: undefined, keepAliveTimeout: 4_000 };
-const byKey = new Map<string, Dispatcher>();
-const byObject = new WeakMap<TransportSpec, Dispatcher>();
+const pools = new Map<string, Dispatcher>();
 const roots: Dispatcher[] = [];
 
 /** Sets the pool settings for this worker's Agents; called once at worker start. */
@@ -17,17 +16,13 @@ export function configureAgents(next: AgentSettings): void {
   settings = next;
 }
 
-/** The dispatcher for a transport; the same settings always get the same connection pool. */
+/** The dispatcher for a transport; the same settings (`poolKey`) always get the same connection pool. */
 export function dispatcherFor(transport: TransportSpec): Dispatcher {
-  let dispatcher = byObject.get(transport);
-  if (dispatcher) return dispatcher;
-  const key = JSON.stringify([transport.connectTimeout, transport.tls, transport.http2, transport.proxy, transport.retry]);
-  dispatcher = byKey.get(key);
+  let dispatcher = pools.get(transport.poolKey);
   if (!dispatcher) {
     dispatcher = create(transport);
-    byKey.set(key, dispatcher);
+    pools.set(transport.poolKey, dispatcher);
   }
-  byObject.set(transport, dispatcher);
   return dispatcher;
 }
 

@@ -9,10 +9,11 @@ export type Hook = (...args: never[]) => Promise<unknown>;
 export type Hooks = Readonly<Record<string, (...args: unknown[]) => Promise<unknown>>>;
 
 const none: Hooks = Object.freeze({});
+const noHooks = Object.freeze({ hooks: none, release() {} });
 
 /** Opens the hooks of one request; `release` must run when the callback is done (comlink issue 692). */
 export function openHooks(port: MessagePort | undefined): { hooks: Hooks; release(): void } {
-  if (!port) return { hooks: none, release() {} };
+  if (!port) return noHooks;
   const remote = wrap<Record<string, (...args: unknown[]) => unknown>>(port as unknown as Endpoint);
   return {
     hooks: remote as unknown as Hooks,

@@ -43,7 +43,9 @@ export async function open(out: Outgoing, signal: Cancellation): Promise<OpenRes
   // A streamed body cannot be sent twice: its redirects come back as they are.
   const follow = transport.followRedirects && !isStreamBody(out.body);
   try {
-    const headers = out.headers['accept-encoding'] === undefined ? { ...out.headers, 'accept-encoding': acceptEncoding } : out.headers;
+    // The headers are this request's own copy (they crossed threads): set in place, not copied.
+    const headers = out.headers;
+    headers['accept-encoding'] ??= acceptEncoding;
     const res = await request(out.url, {
       dispatcher: dispatcherFor(transport),
       method: out.method as Dispatcher.HttpMethod,

@@ -56,7 +56,7 @@ export async function runRequest(
     times[1] = epochNow();
     const progress = spec.progress ? progressReporter(spec.id, opened.length, sendProgress) : undefined;
     const onBytes = progress?.onBytes;
-    const ctx: CallbackContext = {
+    const ctx: CallbackContext | undefined = fn && {
       get signal() {
         return signal.signal;
       },
@@ -69,7 +69,7 @@ export async function runRequest(
       spec.stream.postMessage(head(opened) satisfies StreamMessage);
       await streamToPort(opened.body, spec.stream, onBytes);
     } else if (fn && isStreaming(fn)) {
-      data = await call(() => fn(streamingResponse(opened as OpenResponse), ctx), spec, signal, request);
+      data = await call(() => fn(streamingResponse(opened as OpenResponse), ctx!), spec, signal, request);
       discard(opened.body);
     } else if (spec.saveTo !== undefined) {
       await saveFile(opened.body, spec.saveTo, request, onBytes);
@@ -79,7 +79,7 @@ export async function runRequest(
     progress?.flush();
     times[2] = epochNow();
     const res = new WorkerResponse({ ...opened, body });
-    if (fn && !isStreaming(fn)) data = await call(() => (fn as BackgroundCallback)(res, ctx), spec, signal, request);
+    if (fn && !isStreaming(fn)) data = await call(() => (fn as BackgroundCallback)(res, ctx!), spec, signal, request);
     if (fn) times[3] = epochNow();
     const transfer: ArrayBuffer[] = [];
     const kept = spec.keepBody && body.byteLength > 0 ? body : undefined;
