@@ -1,11 +1,19 @@
-/** A server for the reliability tests: /ok, /slow (answers after `ms`), /hold (never answers until released). */
+/** Servers, child processes and outcome helpers for the reliability tests. */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 export interface ReliabilityServer extends TestServer {
+  /** Responses of /hold requests not yet answered, oldest first. */
   readonly held: ServerResponse[];
+  /** Answers every held response still open with 200 `released`. */
+  releaseAll(): void;
 }
 
+/** A server with /ok, /slow?ms= (answers after `ms`), /hold (answers when released) and /boom (500). */
 export async function startReliabilityServer(): Promise<ReliabilityServer> {
   const held: ServerResponse[] = [];
   const server = await startServer({
@@ -20,10 +28,16 @@ export async function startReliabilityServer(): Promise<ReliabilityServer> {
     '/hold': (_req, res) => {
       held.push(res);
     },
+    '/boom': (_req, res) => {
+      res.writeHead(500).end('boom');
+    },
   });
   return {
     ...server,
     held,
+    releaseAll() {
+      for (const res of held.splice(0)) if (!res.destroyed) res.writeHead(200).end('released');
+    },
     async close() {
       for (const res of held) res.destroy();
       await server.close();
@@ -32,12 +46,80 @@ export async function startReliabilityServer(): Promise<ReliabilityServer> {
 }
 
 export const crashy = new URL('./fixtures/crashy.js', import.meta.url);
+export type Crashy = typeof import('./fixtures/crashy.js');
 
-/** The outcome of a future: its data, or its error code. */
-export async function outcome<T>(future: PromiseLike<{ data: T }>): Promise<{ ok: true; data: T } | { ok: false; code: string; message: string }> {
+/** The outcome of a future: its data, or its error code and message. */
+export type Outcome<T> = { ok: true; data: T } | { ok: false; code: string; message: string; cancelled?: boolean };
+
+export async function outcome<T>(future: PromiseLike<{ data: T }>): Promise<Outcome<T>> {
   try {
     return { ok: true, data: (await future).data };
   } catch (error) {
     return { ok: false, code: (error as { code: string }).code, message: (error as Error).message };
   }
+}
+
+/**
+ * An HTTP server on 127.0.0.1 running in a thread of its own, so it answers while the main thread is
+ * busy: every request gets 200 `ok`.
+ */
+export async function startOffThreadServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const worker = new Worker(
+    `const http = require('node:http');
+     const { parentPort } = require('node:worker_threads');
+     const server = http.createServer((req, res) => res.end('ok'));
+     server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));`,
+    { eval: true },
+  );
+  const [port] = (await once(worker, 'message')) as [number];
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await worker.terminate();
+    },
+  };
+}
+
+export interface ChildOutcome {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** true when it had not exited by itself within the limit and was killed. */
+  readonly killed: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Far above a normal exit (a second or two), far below the test timeout. */
+export const childLimitMs = 20_000;
+
+/**
+ * Runs `node [nodeArgs] fixtures/<script> [args]` and waits for it to exit by itself; after
+ * {@link childLimitMs} it is killed and `killed` is true.
+ */
+export async function runChild(
+  script: string,
+  args: readonly string[] = [],
+  options: { nodeArgs?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<ChildOutcome> {
+  const path = fileURLToPath(new URL(`./fixtures/${script}`, import.meta.url));
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: options.env ?? process.env,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    child.kill('SIGKILL');
+  }, childLimitMs);
+  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+  clearTimeout(timer);
+  return { code, signal, killed, stdout, stderr };
 }
