@@ -24,6 +24,7 @@ export const bigRecords = 20_000;
 /** The 24-byte JSON of the small-response scenarios. */
 export const smallBody = '{"ok":true,"pad":"abcd"}';
 
+/** Record number `i`, with a price of `1.5 * i`. */
 export function makeItem(i: number): Item {
   return { id: i, name: `item${i}`, tags: ['a', 'b', 'c'], price: i * 1.5, nested: { x: i, y: [i, i + 1] } };
 }

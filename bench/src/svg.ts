@@ -1,40 +1,54 @@
-/** The README chart: each goal's measured ratio as a bar beside its goal line, as a plain SVG. */
-
-export interface Bar {
-  readonly label: string;
-  readonly value: number;
-  readonly goal: number;
-  /** true when lower is better. */
-  readonly lowerIsBetter: boolean;
-}
+/**
+ * The README chart (`--svg FILE`), hand-written SVG with no dependencies: for each of issue 4's goals,
+ * threadfetch's measured figure (green when it meets the goal, red when not) above the naive design's
+ * (grey), the goal as a dashed line and, for ratios, undici on the main thread (1.0x) as a solid line.
+ * Each row has its own scale, as the figures are in different units.
+ */
+import type { Goal } from './goals.js';
 
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function chart(title: string, bars: readonly Bar[]): string {
-  const width = 760;
-  const rowHeight = 44;
-  const left = 330;
-  const plot = width - left - 90;
-  const height = 60 + bars.length * rowHeight;
-  const top = Math.max(...bars.flatMap((b) => [b.value, b.goal]), 1) * 1.1;
-  const x = (v: number) => left + (Math.max(0, v) / top) * plot;
-  const rows = bars.map((b, i) => {
-    const y = 45 + i * rowHeight;
-    const met = b.lowerIsBetter ? b.value <= b.goal : b.value >= b.goal;
-    const color = met ? '#2e7d32' : '#c62828';
-    return [
-      `<text x="${left - 10}" y="${y + 17}" text-anchor="end" font-size="13">${escapeXml(b.label)}</text>`,
-      `<rect x="${left}" y="${y + 4}" width="${(x(b.value) - left).toFixed(1)}" height="18" fill="${color}"/>`,
-      `<line x1="${x(b.goal).toFixed(1)}" y1="${y}" x2="${x(b.goal).toFixed(1)}" y2="${y + 26}" stroke="#000" stroke-dasharray="4 2"/>`,
-      `<text x="${(x(Math.max(b.value, b.goal)) + 6).toFixed(1)}" y="${y + 17}" font-size="12">${b.value.toFixed(2)} (goal ${b.lowerIsBetter ? '≤' : '≥'} ${b.goal})</text>`,
-    ].join('');
+const fmt = (g: Goal, v: number) => (g.unit === 'x' ? `${v.toFixed(2)}x` : g.unit === 'ms' ? `${v.toFixed(1)} ms` : `${v.toFixed(1)} floors`);
+
+/** The chart as an SVG document. */
+export function chart(title: string, goals: readonly Goal[]): string {
+  const width = 900;
+  const left = 380;
+  const plot = 380;
+  const rowHeight = 62;
+  const height = 80 + goals.length * rowHeight;
+  const rows = goals.map((g, i) => {
+    const y = 50 + i * rowHeight;
+    const top = Math.max(g.value, g.max, g.goal, g.naive ?? 0, g.unit === 'x' ? 1 : 0) * 1.08 || 1;
+    const x = (v: number) => left + (Math.max(0, v) / top) * plot;
+    const line = (v: number, dash: string, label: string) =>
+      `<line x1="${x(v).toFixed(1)}" y1="${y - 4}" x2="${x(v).toFixed(1)}" y2="${y + 40}" stroke="#000"${dash}/>` +
+      `<text x="${x(v).toFixed(1)}" y="${y + 52}" text-anchor="middle" font-size="10">${escapeXml(label)}</text>`;
+    const parts = [
+      `<text x="${left - 10}" y="${y + 14}" text-anchor="end" font-size="13">${escapeXml(g.figure)}</text>`,
+      `<text x="${left - 10}" y="${y + 30}" text-anchor="end" font-size="11" fill="#555">goal ${g.lowerIsBetter ? '≤' : '≥'} ${fmt(g, g.goal)}: ${g.met ? 'pass' : 'miss'}</text>`,
+      `<rect x="${left}" y="${y}" width="${(x(g.value) - left).toFixed(1)}" height="16" fill="${g.met ? '#2e7d32' : '#c62828'}"/>`,
+      `<line x1="${x(g.min).toFixed(1)}" y1="${y + 8}" x2="${x(g.max).toFixed(1)}" y2="${y + 8}" stroke="#222"/>`,
+      `<text x="${(x(Math.max(g.value, g.max)) + 6).toFixed(1)}" y="${y + 13}" font-size="12">threadfetch ${fmt(g, g.value)}</text>`,
+    ];
+    if (g.naive !== undefined) {
+      parts.push(
+        `<rect x="${left}" y="${y + 20}" width="${(x(g.naive) - left).toFixed(1)}" height="12" fill="#9e9e9e"/>`,
+        `<text x="${(x(g.naive) + 6).toFixed(1)}" y="${y + 31}" font-size="11" fill="#555">naive ${fmt(g, g.naive)}</text>`,
+      );
+    }
+    parts.push(line(g.goal, ' stroke-dasharray="4 2"', 'goal'));
+    if (g.unit === 'x') parts.push(line(1, '', 'undici'));
+    return parts.join('');
   });
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" role="img">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" role="img">`,
     `<title>${escapeXml(title)}</title>`,
-    `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
+    '<rect width="100%" height="100%" fill="#fff"/>',
+    `<text x="${width / 2}" y="26" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
     ...rows,
+    `<text x="${left}" y="${height - 12}" font-size="11" fill="#555">Bars: median over rounds; whisker: lowest-highest round. Each row has its own scale.</text>`,
     '</svg>',
+    '',
   ].join('\n');
 }

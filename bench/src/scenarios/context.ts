@@ -1,6 +1,8 @@
 /** What every scenario gets: the server, the run's size, and where to report progress. */
+import type { ClientKey } from '../clients/clients.js';
 import type { BenchServer } from '../support/server-process.js';
 
+/** The run's settings and services, passed to every scenario. */
 export interface Context {
   readonly server: BenchServer;
   /** `--quick`: fewer rounds and requests, the whole run in under two minutes. */
@@ -9,17 +11,19 @@ export interface Context {
   readonly workers: number;
   /** `niceIncrement` of the threadfetch workers (`--nice`); undefined: the library's default. */
   readonly nice: number | undefined;
+  /** `--clients`: the clients the comparison scenarios run; undici, the baseline, is always among them. */
+  readonly clients: ReadonlySet<ClientKey>;
   /** Reports what is running now (the progress line). */
   readonly step: (text: string) => void;
 }
 
 /** The threadfetch client options of a run: its workers and `--nice`. */
-export function tfOptions(ctx: Context, workers = ctx.workers): { maxWorkers: number; niceIncrement?: number } {
+export function tfOptions(ctx: Pick<Context, 'workers' | 'nice'>, workers = ctx.workers): { maxWorkers: number; niceIncrement?: number } {
   return ctx.nice === undefined ? { maxWorkers: workers } : { maxWorkers: workers, niceIncrement: ctx.nice };
 }
 
 /** Rounds of each measurement: each round measures every client once, in rotated order. */
-export const rounds = (ctx: Context): number => (ctx.quick ? 3 : 5);
+export const rounds = (ctx: Pick<Context, 'quick'>): number => (ctx.quick ? 3 : 5);
 
 /** `items` rotated by `by`, so that no client always runs first (or last) in a round. */
 export function rotate<T>(items: readonly T[], by: number): T[] {

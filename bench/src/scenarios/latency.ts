@@ -1,67 +1,84 @@
 /**
- * Sequential latency, one request at a time. The floor (a bare postMessage round trip), undici on the
- * main thread and threadfetch are sampled interleaved, in one loop, so all three see the same machine.
- * The overhead of threadfetch is its p50 minus undici's, counted in floors.
+ * Sequential latency, one request at a time. The floor (a bare postMessage round trip to a worker),
+ * undici on the main thread, fetch on the main thread, threadfetch and the naive design are sampled
+ * interleaved, in one loop, so that all of them see the same machine. threadfetch's overhead is its
+ * p50 minus undici's, counted in floors (issue 4's goal: at most 1.2).
  */
 import { startFloor } from '../baselines/floor.js';
-import { threadfetchClient, undiciClient } from '../clients/clients.js';
+import { type Client, makeClients } from '../clients/clients.js';
 import { type Figure, figure, percentile } from '../support/stats.js';
-import { type Context, tfOptions } from './context.js';
+import type { Context } from './context.js';
 
-export interface LatencyResult {
-  readonly samples: number;
-  /** Medians of per-chunk p50s, microseconds. */
-  readonly floorP50: Figure;
-  readonly undiciP50: Figure;
-  readonly threadfetchP50: Figure;
-  readonly undiciP99: number;
-  readonly threadfetchP99: number;
-  /** (threadfetch p50 - undici p50) / floor p50, per chunk. */
-  readonly overheadInFloors: Figure;
+/** One row of the latency table. */
+export interface LatencyRow {
+  readonly client: string;
+  /** p50 of each chunk of samples, microseconds: the median chunk and the spread. */
+  readonly p50: Figure;
+  /** p99 of each chunk, microseconds. */
+  readonly p99: Figure;
+  /** p50 over undici's p50, per chunk (absent for the floor). */
+  readonly vsUndici: Figure | undefined;
 }
 
+/** What {@link latency} measured. */
+export interface LatencyResult {
+  readonly samples: number;
+  readonly chunks: number;
+  /** The floor first, then the clients. */
+  readonly rows: LatencyRow[];
+  /** (threadfetch p50 - undici p50) / floor p50, per chunk; absent without threadfetch. */
+  readonly overheadInFloors: Figure | undefined;
+}
+
+const floorName = 'thread-hop floor (postMessage round trip)';
+
+/** Samples every client's latency in turn, `--quick` 2,000 times, else 6,000, after a warm-up of 300. */
 export async function latency(ctx: Context): Promise<LatencyResult> {
   const floor = await startFloor();
-  const undici = undiciClient(1);
-  const tf = threadfetchClient(tfOptions(ctx));
+  const clients: Client[] = makeClients(['undici', 'fetch', 'threadfetch', 'naive'], ctx.clients, { workers: ctx.workers, niceIncrement: ctx.nice });
   const url = `${ctx.server.url}/small`;
   const total = ctx.quick ? 2_000 : 6_000;
   const chunks = 5;
-  const samples = { floor: [] as number[], undici: [] as number[], tf: [] as number[] };
+  const samples: number[][] = [[], ...clients.map(() => [])];
   try {
     for (let i = 0; i < 300; i++) {
       await floor.hop();
-      await undici.get(url);
-      await tf.get(url);
+      for (const client of clients) await client.get(url);
     }
     for (let i = 0; i < total; i++) {
       if (i % 500 === 0) ctx.step(`latency: ${i} / ${total} interleaved samples`);
-      const t0 = performance.now();
+      let t0 = performance.now();
       await floor.hop();
-      const t1 = performance.now();
-      await undici.get(url);
-      const t2 = performance.now();
-      await tf.get(url);
-      const t3 = performance.now();
-      samples.floor.push((t1 - t0) * 1000);
-      samples.undici.push((t2 - t1) * 1000);
-      samples.tf.push((t3 - t2) * 1000);
+      let t1 = performance.now();
+      samples[0]?.push((t1 - t0) * 1000);
+      for (const [c, client] of clients.entries()) {
+        t0 = t1;
+        await client.get(url);
+        t1 = performance.now();
+        samples[c + 1]?.push((t1 - t0) * 1000);
+      }
     }
   } finally {
-    await Promise.all([floor.close(), undici.close(), tf.close()]);
+    await Promise.all([floor.close(), ...clients.map((c) => c.close())]);
   }
   const size = Math.floor(total / chunks);
-  const per = (values: number[]) => Array.from({ length: chunks }, (_, c) => percentile(values.slice(c * size, (c + 1) * size), 50));
-  const floorChunks = per(samples.floor);
-  const undiciChunks = per(samples.undici);
-  const tfChunks = per(samples.tf);
+  const per = (values: readonly number[], p: number) => Array.from({ length: chunks }, (_, c) => percentile(values.slice(c * size, (c + 1) * size), p));
+  const p50s = samples.map((s) => per(s, 50));
+  const undiciAt = clients.findIndex((c) => c.key === 'undici') + 1;
+  const tfAt = clients.findIndex((c) => c.key === 'threadfetch') + 1;
+  const undici = p50s[undiciAt] ?? [];
+  const floorP50 = p50s[0] ?? [];
+  const rows = [floorName, ...clients.map((c) => c.name)].map((client, i) => ({
+    client,
+    p50: figure(p50s[i] ?? []),
+    p99: figure(per(samples[i] ?? [], 99)),
+    vsUndici: i === 0 ? undefined : figure((p50s[i] ?? []).map((v, c) => v / (undici[c] as number))),
+  }));
+  const tf = p50s[tfAt];
   return {
     samples: total,
-    floorP50: figure(floorChunks),
-    undiciP50: figure(undiciChunks),
-    threadfetchP50: figure(tfChunks),
-    undiciP99: percentile(samples.undici, 99),
-    threadfetchP99: percentile(samples.tf, 99),
-    overheadInFloors: figure(tfChunks.map((tf, c) => (tf - (undiciChunks[c] as number)) / (floorChunks[c] as number))),
+    chunks,
+    rows,
+    overheadInFloors: tfAt === 0 || !tf ? undefined : figure(tf.map((v, c) => (v - (undici[c] as number)) / (floorP50[c] as number))),
   };
 }

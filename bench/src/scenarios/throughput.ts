@@ -1,50 +1,68 @@
 /**
- * Small responses, 64 in flight: requests per second, and the main thread's busy time per request
- * (`performance.eventLoopUtilization`), for each client; ratios are per round, against undici.
+ * Small responses (24 bytes), 64 in flight: requests per second, the main thread's busy time per request
+ * (`performance.eventLoopUtilization`), and the whole client process's CPU time per request (all its
+ * threads, `process.cpuUsage`; the server runs in its own process), for each client. Ratios are taken
+ * per round against undici on the main thread, then summarized.
  */
-import { type Client, fetchClient, inFlight, naiveClient, threadfetchClient, undiciClient } from '../clients/clients.js';
+import { type Client, inFlight, makeClients } from '../clients/clients.js';
 import { type Figure, figure } from '../support/stats.js';
-import { type Context, rotate, rounds, tfOptions } from './context.js';
+import { type Context, rotate, rounds } from './context.js';
 
+/** One client's figures in the throughput scenario. */
 export interface ClientThroughput {
   readonly client: string;
+  readonly key: Client['key'];
   readonly perSecond: Figure;
   /** Main-thread busy microseconds per request. */
   readonly busyUs: Figure;
+  /** CPU microseconds per request of the client process, all threads. */
+  readonly cpuUs: Figure;
   readonly throughputVsUndici: Figure;
   readonly busyVsUndici: Figure;
 }
 
+/** In flight at once, as issue 4 sets it. */
+export const throughputInFlight = 64;
+
+/** Measures every client `rounds` times, each round in a rotated order. */
 export async function throughput(ctx: Context): Promise<ClientThroughput[]> {
-  const clients: Client[] = [undiciClient(), fetchClient(), threadfetchClient(tfOptions(ctx)), naiveClient(ctx.workers)];
+  const clients = makeClients(['undici', 'fetch', 'threadfetch', 'naive'], ctx.clients, { workers: ctx.workers, niceIncrement: ctx.nice });
   const url = `${ctx.server.url}/small`;
   const count = ctx.quick ? 4_000 : 12_000;
-  const results = new Map<string, { rps: number[]; busy: number[] }>(clients.map((c) => [c.name, { rps: [], busy: [] }]));
+  const results = new Map<string, { rps: number[]; busy: number[]; cpu: number[] }>(clients.map((c) => [c.name, { rps: [], busy: [], cpu: [] }]));
   try {
-    for (const client of clients) await inFlight(1_000, 64, () => client.get(url));
+    for (const client of clients) {
+      ctx.step(`throughput: warming up ${client.name}`);
+      await inFlight(1_000, throughputInFlight, () => client.get(url));
+    }
     for (let round = 0; round < rounds(ctx); round++) {
       for (const client of rotate(clients, round)) {
         ctx.step(`throughput: round ${round + 1}/${rounds(ctx)}, ${client.name}`);
         const before = performance.eventLoopUtilization();
+        const cpuBefore = process.cpuUsage();
         const started = performance.now();
-        await inFlight(count, 64, () => client.get(url));
+        await inFlight(count, throughputInFlight, () => client.get(url));
         const ms = performance.now() - started;
+        const cpu = process.cpuUsage(cpuBefore);
         const elu = performance.eventLoopUtilization(before);
         const r = results.get(client.name);
         r?.rps.push((count / ms) * 1000);
         r?.busy.push((elu.active * 1000) / count);
+        r?.cpu.push((cpu.user + cpu.system) / count);
       }
     }
   } finally {
     await Promise.all(clients.map((c) => c.close()));
   }
-  const base = results.get(clients[0]?.name ?? '') ?? { rps: [], busy: [] };
+  const base = results.get(clients[0]?.name ?? '') ?? { rps: [], busy: [], cpu: [] };
   return clients.map((c) => {
-    const r = results.get(c.name) ?? { rps: [], busy: [] };
+    const r = results.get(c.name) ?? { rps: [], busy: [], cpu: [] };
     return {
       client: c.name,
+      key: c.key,
       perSecond: figure(r.rps),
       busyUs: figure(r.busy),
+      cpuUs: figure(r.cpu),
       throughputVsUndici: figure(r.rps.map((v, i) => v / (base.rps[i] as number))),
       busyVsUndici: figure(r.busy.map((v, i) => v / (base.busy[i] as number))),
     };

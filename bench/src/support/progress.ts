@@ -2,6 +2,7 @@
 const tty = process.stderr.isTTY === true;
 let last = '';
 
+/** Shows `text` as the current step. */
 export function progress(text: string): void {
   if (text === last) return;
   last = text;
@@ -9,6 +10,7 @@ export function progress(text: string): void {
   else process.stderr.write(`${text}\n`);
 }
 
+/** Clears the progress line before the tables are printed. */
 export function progressDone(): void {
   if (tty && last !== '') process.stderr.write('\r\x1b[2K');
   last = '';

@@ -3,13 +3,16 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import type { ListeningMessage } from '../server.js';
 
+/** The running bench server. */
 export interface BenchServer {
   readonly url: string;
   /** Size of the ~2 MB `/big` document, in bytes. */
   readonly bigBytes: number;
+  /** Disconnects the server process (it exits on disconnect) and waits for it to exit. */
   close(): Promise<void>;
 }
 
+/** Forks server.js and waits until it listens; rejects if it exits first. */
 export async function startBenchServer(): Promise<BenchServer> {
   const child = fork(new URL('../server.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = once(child, 'exit');

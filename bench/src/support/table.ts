@@ -8,4 +8,5 @@ export function printTable(title: string, rows: readonly (readonly string[])[]):
   for (const row of rows) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '));
 }
 
+/** `0.64x`. */
 export const ratio = (value: number, digits = 2): string => `${value.toFixed(digits)}x`;

@@ -1,0 +1,19 @@
+/** Everything one run measured, as `--json` writes it. */
+import type { CpuHeavyResult } from './scenarios/cpu-heavy.js';
+import type { LatencyResult } from './scenarios/latency.js';
+import type { SweepResult } from './scenarios/payload-sweep.js';
+import type { PeerResult } from './scenarios/peers.js';
+import type { ClientThroughput } from './scenarios/throughput.js';
+import type { UserEndpointResult } from './scenarios/user-endpoint.js';
+import type { WorkersSweepResult } from './scenarios/workers-sweep.js';
+
+/** The results of the scenarios that ran; a scenario that did not run is absent. */
+export interface Results {
+  readonly latency?: LatencyResult;
+  readonly throughput?: ClientThroughput[];
+  readonly cpuHeavy?: CpuHeavyResult[];
+  readonly payloadSweep?: SweepResult;
+  readonly workersSweep?: WorkersSweepResult;
+  readonly peers?: PeerResult[];
+  readonly userEndpoint?: UserEndpointResult;
+}
