@@ -1,5 +1,5 @@
 /** The harness's command line, parsed and validated: every mistake is named in one line, before anything runs. */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,11 +15,12 @@ export const usage = `Usage: pnpm bench -- [options]   (or: node bench/dist/run.
 
   --quick                 fewer rounds and requests: under two minutes on 2 cores
   --only LIST             scenarios, comma-separated: ${scenarioNames.join(', ')}
-  --clients LIST          clients of the comparisons, comma-separated: ${clientKeys.join(', ')} (undici, the baseline, always runs)
+  --clients LIST          clients of the comparisons, comma-separated: ${clientKeys.join(', ')} (default: all; ratios need undici)
   --workers N             worker threads of threadfetch and the naive design (default: cores, at most 16)
   --nice N                niceIncrement of threadfetch's workers, 0 to 19 (default: the library's)
   --json FILE             write every figure as JSON
   --svg FILE              draw the goals chart as SVG
+  --profile DIR           after throughput and cpu-heavy, profile each client's main thread (DIR/<scenario>-<client>.cpuprofile)
   --peers                 also run Python's requests-futures and geventhttpclient, when installed
   --url URL               measure your own endpoint instead of the scenarios
     --callbacks MODULE    with --url: a callbacks module (path or file: URL) ...
@@ -36,6 +37,7 @@ export interface Args {
   readonly nice: number | undefined;
   readonly json: string | undefined;
   readonly svg: string | undefined;
+  readonly profile: string | undefined;
   readonly peers: boolean;
   readonly url: string | undefined;
   readonly callbacks: URL | undefined;
@@ -69,6 +71,17 @@ function outputFile(flag: string, value: string | undefined): string | undefined
   return value;
 }
 
+function profileDir(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value === '') throw new UsageError('--profile needs a folder');
+  try {
+    mkdirSync(value, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`--profile: cannot create ${value}: ${(error as Error).message}`);
+  }
+  return value;
+}
+
 function callbacksModule(value: string): URL {
   let url: URL;
   try {
@@ -95,7 +108,8 @@ export function parseCommandLine(argv: readonly string[]): Args {
       parsed = new URL(url);
     } catch {}
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw new UsageError(`--url must be an http: or https: URL, got "${url}"`);
-    for (const flag of ['only', 'clients', 'svg'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --url`);
+    for (const flag of ['only', 'clients', 'svg', 'profile'] as const)
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --url`);
     if (values.peers) throw new UsageError('--peers does not apply to --url');
   } else if (values.callbacks !== undefined || values.background !== undefined) {
     throw new UsageError('--callbacks and --background go with --url');
@@ -108,11 +122,12 @@ export function parseCommandLine(argv: readonly string[]): Args {
     help: values.help ?? false,
     quick: values.quick ?? false,
     only: values.only === undefined ? [...scenarioNames] : list('--only', values.only, scenarioNames),
-    clients: new Set<ClientKey>(['undici', ...(values.clients === undefined ? clientKeys : list('--clients', values.clients, clientKeys))]),
+    clients: new Set<ClientKey>(values.clients === undefined ? clientKeys : list('--clients', values.clients, clientKeys)),
     workers: integer('--workers', values.workers, 1, 64) ?? defaultWorkers(),
     nice: integer('--nice', values.nice, 0, 19),
     json: outputFile('--json', values.json),
     svg: outputFile('--svg', values.svg),
+    profile: profileDir(values.profile),
     peers: values.peers ?? false,
     url,
     callbacks: values.callbacks === undefined ? undefined : callbacksModule(values.callbacks),
@@ -137,6 +152,7 @@ function parse(argv: readonly string[]) {
       url: { type: 'string' },
       callbacks: { type: 'string' },
       background: { type: 'string' },
+      profile: { type: 'string' },
       peers: { type: 'boolean' },
     },
   });

@@ -50,7 +50,7 @@ console.log(`threadfetch bench${args.quick ? ' --quick' : ''}: ${machine}; threa
 
 async function runScenarios(): Promise<Results> {
   const server = await startBenchServer();
-  const ctx: Context = { server, quick: args.quick, workers: args.workers, nice: args.nice, clients: args.clients, step };
+  const ctx: Context = { server, quick: args.quick, workers: args.workers, nice: args.nice, clients: args.clients, profileDir: args.profile, step };
   const results: { -readonly [K in keyof Results]: Results[K] } = {};
   try {
     for (const name of args.only) {
@@ -83,6 +83,7 @@ try {
     printResults(results);
     const goals = goalsFor(results, cores);
     printGoals(goals);
+    if (args.profile) console.log(`\nCPU profiles of the main thread in ${args.profile}: node bench/dist/profile-summary.js FILE`);
     const seconds = (performance.now() - started) / 1000;
     if (args.json) writeFileSync(args.json, `${JSON.stringify({ ...meta, seconds, ...results, goals }, null, 2)}\n`);
     if (args.svg) writeFileSync(args.svg, chart(`threadfetch against issue 4's goals (${cores} cores, ${args.workers} workers)`, goals));

@@ -11,8 +11,10 @@ export interface Context {
   readonly workers: number;
   /** `niceIncrement` of the threadfetch workers (`--nice`); undefined: the library's default. */
   readonly nice: number | undefined;
-  /** `--clients`: the clients the comparison scenarios run; undici, the baseline, is always among them. */
+  /** `--clients`: the clients the comparison scenarios run; without undici, the baseline, there are no ratios. */
   readonly clients: ReadonlySet<ClientKey>;
+  /** `--profile DIR`: where the comparison scenarios write a main-thread CPU profile per client, in an extra pass. */
+  readonly profileDir: string | undefined;
   /** Reports what is running now (the progress line). */
   readonly step: (text: string) => void;
 }

@@ -8,6 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, inFlight, makeClients } from '../clients/clients.js';
 import { bigRecords, expectedSummary, type Summary } from '../records.js';
+import { profiled } from '../support/profiler.js';
 import { type Figure, figure } from '../support/stats.js';
 import { type Context, rotate, rounds } from './context.js';
 
@@ -18,7 +19,8 @@ export interface CpuHeavyResult {
   readonly perSecond: Figure;
   /** Main-thread event-loop delay p99 during the run, ms. */
   readonly delayP99Ms: Figure;
-  readonly throughputVsUndici: Figure;
+  /** Per round, over undici's; absent when undici did not run. */
+  readonly throughputVsUndici: Figure | undefined;
 }
 
 /** Runs `count` reductions of `/big`, `lanes` at a time, checking each; requests per second and delay p99 (ms). */
@@ -57,10 +59,17 @@ export async function cpuHeavy(ctx: Context): Promise<CpuHeavyResult[]> {
         results.get(client.name)?.p99.push(m.p99);
       }
     }
+    const dir = ctx.profileDir;
+    if (dir !== undefined) {
+      for (const client of clients) {
+        ctx.step(`cpu-heavy: profiling ${client.name}`);
+        await profiled(dir, `cpu-heavy-${client.key}`, async () => void (await measureReductions(client, url, count, lanes)));
+      }
+    }
   } finally {
     await Promise.all(clients.map((c) => c.close()));
   }
-  const base = results.get(clients[0]?.name ?? '') ?? { rps: [], p99: [] };
+  const base = results.get(clients.find((c) => c.key === 'undici')?.name ?? '');
   return clients.map((c) => {
     const r = results.get(c.name) ?? { rps: [], p99: [] };
     return {
@@ -68,7 +77,7 @@ export async function cpuHeavy(ctx: Context): Promise<CpuHeavyResult[]> {
       key: c.key,
       perSecond: figure(r.rps),
       delayP99Ms: figure(r.p99),
-      throughputVsUndici: figure(r.rps.map((v, i) => v / (base.rps[i] as number))),
+      throughputVsUndici: base ? figure(r.rps.map((v, i) => v / (base.rps[i] as number))) : undefined,
     };
   });
 }

@@ -66,19 +66,19 @@ export async function latency(ctx: Context): Promise<LatencyResult> {
   const p50s = samples.map((s) => per(s, 50));
   const undiciAt = clients.findIndex((c) => c.key === 'undici') + 1;
   const tfAt = clients.findIndex((c) => c.key === 'threadfetch') + 1;
-  const undici = p50s[undiciAt] ?? [];
+  const undici = undiciAt === 0 ? undefined : p50s[undiciAt];
   const floorP50 = p50s[0] ?? [];
   const rows = [floorName, ...clients.map((c) => c.name)].map((client, i) => ({
     client,
     p50: figure(p50s[i] ?? []),
     p99: figure(per(samples[i] ?? [], 99)),
-    vsUndici: i === 0 ? undefined : figure((p50s[i] ?? []).map((v, c) => v / (undici[c] as number))),
+    vsUndici: i === 0 || !undici ? undefined : figure((p50s[i] ?? []).map((v, c) => v / (undici[c] as number))),
   }));
   const tf = p50s[tfAt];
   return {
     samples: total,
     chunks,
     rows,
-    overheadInFloors: tfAt === 0 || !tf ? undefined : figure(tf.map((v, c) => (v - (undici[c] as number)) / (floorP50[c] as number))),
+    overheadInFloors: tfAt === 0 || !tf || !undici ? undefined : figure(tf.map((v, c) => (v - (undici[c] as number)) / (floorP50[c] as number))),
   };
 }

@@ -5,6 +5,7 @@
  * per round against undici on the main thread, then summarized.
  */
 import { type Client, inFlight, makeClients } from '../clients/clients.js';
+import { profiled } from '../support/profiler.js';
 import { type Figure, figure } from '../support/stats.js';
 import { type Context, rotate, rounds } from './context.js';
 
@@ -17,8 +18,9 @@ export interface ClientThroughput {
   readonly busyUs: Figure;
   /** CPU microseconds per request of the client process, all threads. */
   readonly cpuUs: Figure;
-  readonly throughputVsUndici: Figure;
-  readonly busyVsUndici: Figure;
+  /** Per round, over undici's; absent when undici did not run. */
+  readonly throughputVsUndici: Figure | undefined;
+  readonly busyVsUndici: Figure | undefined;
 }
 
 /** In flight at once, as issue 4 sets it. */
@@ -51,10 +53,18 @@ export async function throughput(ctx: Context): Promise<ClientThroughput[]> {
         r?.cpu.push((cpu.user + cpu.system) / count);
       }
     }
+    const dir = ctx.profileDir;
+    if (dir !== undefined) {
+      for (const client of clients) {
+        ctx.step(`throughput: profiling ${client.name}`);
+        await profiled(dir, `throughput-${client.key}`, () => inFlight(count, throughputInFlight, () => client.get(url)));
+      }
+    }
   } finally {
     await Promise.all(clients.map((c) => c.close()));
   }
-  const base = results.get(clients[0]?.name ?? '') ?? { rps: [], busy: [], cpu: [] };
+  const base = results.get(clients.find((c) => c.key === 'undici')?.name ?? '');
+  const vs = (values: readonly number[], of: readonly number[] | undefined) => (of ? figure(values.map((v, i) => v / (of[i] as number))) : undefined);
   return clients.map((c) => {
     const r = results.get(c.name) ?? { rps: [], busy: [], cpu: [] };
     return {
@@ -63,8 +73,8 @@ export async function throughput(ctx: Context): Promise<ClientThroughput[]> {
       perSecond: figure(r.rps),
       busyUs: figure(r.busy),
       cpuUs: figure(r.cpu),
-      throughputVsUndici: figure(r.rps.map((v, i) => v / (base.rps[i] as number))),
-      busyVsUndici: figure(r.busy.map((v, i) => v / (base.busy[i] as number))),
+      throughputVsUndici: vs(r.rps, base?.rps),
+      busyVsUndici: vs(r.busy, base?.busy),
     };
   });
 }

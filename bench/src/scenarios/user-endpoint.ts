@@ -32,7 +32,7 @@ const timeoutMs = 30_000;
 const lanes = 16;
 
 /** 200 (`--quick`) or 1,000 sequential samples each, then 3 rounds of as many requests 16 in flight. */
-export async function userEndpoint(ctx: Omit<Context, 'server' | 'clients'>, options: UserEndpointOptions): Promise<UserEndpointResult> {
+export async function userEndpoint(ctx: Pick<Context, 'quick' | 'workers' | 'nice' | 'step'>, options: UserEndpointOptions): Promise<UserEndpointResult> {
   const agent = new Agent({ connections: lanes, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const session = new FuturesSession({ ...tfOptions(ctx), timeout: timeoutMs, ...(options.callbacks ? { callbacks: options.callbacks } : {}) });
   const parse = options.background !== undefined;
