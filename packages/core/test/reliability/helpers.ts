@@ -93,13 +93,13 @@ export interface ChildOutcome {
 export const childLimitMs = 20_000;
 
 /**
- * Runs `node [nodeArgs] fixtures/<script> [args]` and waits for it to exit by itself; after
- * {@link childLimitMs} it is killed and `killed` is true.
+ * Runs `node [nodeArgs] fixtures/<script> [args]` and waits for it to exit by itself; after `limitMs`
+ * ({@link childLimitMs} unless given) it is killed and `killed` is true.
  */
 export async function runChild(
   script: string,
   args: readonly string[] = [],
-  options: { nodeArgs?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
+  options: { nodeArgs?: readonly string[]; env?: NodeJS.ProcessEnv; limitMs?: number } = {},
 ): Promise<ChildOutcome> {
   const path = fileURLToPath(new URL(`./fixtures/${script}`, import.meta.url));
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path, ...args], {
@@ -118,7 +118,7 @@ export async function runChild(
   const timer = setTimeout(() => {
     killed = true;
     child.kill('SIGKILL');
-  }, childLimitMs);
+  }, options.limitMs ?? childLimitMs);
   const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
   clearTimeout(timer);
   return { code, signal, killed, stdout, stderr };
