@@ -42,15 +42,19 @@ export function areaOf(frame: CallFrame): string {
   return 'other';
 }
 
-/** Self time in ms per key. */
+/**
+ * Self time in ms per key. A sample lasts until the next one (`timeDeltas[i + 1]`), as DevTools counts
+ * it; the first delta (from the profiler's start to the first sample) belongs to no function.
+ */
 export function selfTimes(profile: CpuProfile, keyOf: (frame: CallFrame) => string): Map<string, number> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const totals = new Map<string, number>();
   for (const [i, id] of profile.samples.entries()) {
     const node = byId.get(id);
-    if (!node) continue;
+    const us = profile.timeDeltas[i + 1];
+    if (!node || us === undefined) continue;
     const key = keyOf(node.callFrame);
-    totals.set(key, (totals.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+    totals.set(key, (totals.get(key) ?? 0) + us / 1000);
   }
   return totals;
 }
