@@ -91,7 +91,9 @@ try {
   console.log(`\nDone in ${((performance.now() - started) / 1000).toFixed(0)} s.`);
 } catch (error) {
   progressDone();
-  console.error(`bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  // The message names what failed; the stack helps only with the harness itself (BENCH_DEBUG=1).
+  const text = error instanceof Error ? (process.env.BENCH_DEBUG ? (error.stack ?? error.message) : `${error.name}: ${error.message}`) : String(error);
+  console.error(`bench: failed: ${text}`);
   process.exitCode = 1;
 }
 // Everything is closed by now; if a handle still holds the process, say so rather than hang.
