@@ -75,6 +75,13 @@ export function printResults(r: Results): void {
         show(u.perSecond.threadfetch, 0),
         show(u.busyUs.threadfetch),
       ],
+      [
+        'threadfetch vs undici',
+        ratio(u.latencyP50Us.threadfetch / u.latencyP50Us.undici),
+        ratio(u.latencyP99Us.threadfetch / u.latencyP99Us.undici),
+        ratio(u.perSecond.threadfetch.median / u.perSecond.undici.median),
+        ratio(u.busyUs.threadfetch.median / u.busyUs.undici.median),
+      ],
     ]);
   }
 }
