@@ -63,6 +63,13 @@ export function printResults(r: Results): void {
       ]),
     ]);
   }
+  if (r.load) {
+    const rows = Object.entries(r.load);
+    printTable('Machine load during each scenario (% of all cores; "other" is processes outside the bench, which skew its figures)', [
+      ['scenario', 'bench process', 'server', 'other'],
+      ...rows.map(([name, l]) => [name, `${l.bench.toFixed(0)}%`, `${l.server.toFixed(0)}%`, `${l.other.toFixed(0)}%${l.other >= 10 ? ' (!)' : ''}`]),
+    ]);
+  }
   if (r.userEndpoint) {
     const u = r.userEndpoint;
     printTable(`Your endpoint ${u.url}${u.background ? ` with background '${u.background}'` : ''}`, [

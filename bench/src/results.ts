@@ -1,4 +1,5 @@
 /** Everything one run measured, as `--json` writes it. */
+
 import type { CpuHeavyResult } from './scenarios/cpu-heavy.js';
 import type { LatencyResult } from './scenarios/latency.js';
 import type { SweepResult } from './scenarios/payload-sweep.js';
@@ -6,6 +7,7 @@ import type { PeerResult } from './scenarios/peers.js';
 import type { ClientThroughput } from './scenarios/throughput.js';
 import type { UserEndpointResult } from './scenarios/user-endpoint.js';
 import type { WorkersSweepResult } from './scenarios/workers-sweep.js';
+import type { Load } from './support/machine-load.js';
 
 /** The results of the scenarios that ran; a scenario that did not run is absent. */
 export interface Results {
@@ -16,4 +18,6 @@ export interface Results {
   readonly workersSweep?: WorkersSweepResult;
   readonly peers?: PeerResult[];
   readonly userEndpoint?: UserEndpointResult;
+  /** How busy the machine was during each scenario (Linux). */
+  readonly load?: Record<string, Load>;
 }

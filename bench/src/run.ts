@@ -18,6 +18,7 @@ import { peers } from './scenarios/peers.js';
 import { throughput } from './scenarios/throughput.js';
 import { userEndpoint } from './scenarios/user-endpoint.js';
 import { workersSweep } from './scenarios/workers-sweep.js';
+import { type Load, startLoadMeter } from './support/machine-load.js';
 import { progress, progressDone } from './support/progress.js';
 import { startBenchServer } from './support/server-process.js';
 import { chart } from './svg.js';
@@ -52,15 +53,24 @@ async function runScenarios(): Promise<Results> {
   const server = await startBenchServer();
   const ctx: Context = { server, quick: args.quick, workers: args.workers, nice: args.nice, clients: args.clients, profileDir: args.profile, step };
   const results: { -readonly [K in keyof Results]: Results[K] } = {};
+  const load: Record<string, Load> = {};
+  const metered = async <T>(name: string, scenario: () => Promise<T>): Promise<T> => {
+    const meter = startLoadMeter(server.pid);
+    const result = await scenario();
+    const share = meter.stop();
+    if (share) load[name] = share;
+    return result;
+  };
   try {
     for (const name of args.only) {
-      if (name === 'latency') results.latency = await latency(ctx);
-      if (name === 'throughput') results.throughput = await throughput(ctx);
-      if (name === 'cpu-heavy') results.cpuHeavy = await cpuHeavy(ctx);
-      if (name === 'payload-sweep') results.payloadSweep = await payloadSweep(ctx);
-      if (name === 'workers-sweep') results.workersSweep = await workersSweep(ctx);
+      if (name === 'latency') results.latency = await metered(name, () => latency(ctx));
+      if (name === 'throughput') results.throughput = await metered(name, () => throughput(ctx));
+      if (name === 'cpu-heavy') results.cpuHeavy = await metered(name, () => cpuHeavy(ctx));
+      if (name === 'payload-sweep') results.payloadSweep = await metered(name, () => payloadSweep(ctx));
+      if (name === 'workers-sweep') results.workersSweep = await metered(name, () => workersSweep(ctx));
     }
-    if (args.peers) results.peers = await peers(ctx);
+    if (args.peers) results.peers = await metered('peers', () => peers(ctx));
+    if (Object.keys(load).length > 0) results.load = load;
   } finally {
     progressDone();
     await server.close();

@@ -8,6 +8,8 @@ export interface BenchServer {
   readonly url: string;
   /** Size of the ~2 MB `/big` document, in bytes. */
   readonly bigBytes: number;
+  /** The server's process id. */
+  readonly pid: number | undefined;
   /** Disconnects the server process (it exits on disconnect) and waits for it to exit. */
   close(): Promise<void>;
 }
@@ -25,6 +27,7 @@ export async function startBenchServer(): Promise<BenchServer> {
   return {
     url: `http://127.0.0.1:${message.port}`,
     bigBytes: message.bigBytes,
+    pid: child.pid,
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.disconnect();
