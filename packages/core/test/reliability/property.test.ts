@@ -1,17 +1,23 @@
 /**
- * Property tests, bounded in count and time: random mixes of requests, cancels, deadlines, worker
- * crashes and a final close. Invariants: every future settles exactly once; cancelled futures reject
- * TF_ERR_ABORTED and say so; uncancelled requests to healthy routes succeed unless a crash took their
- * worker (TF_ERR_WORKER_CRASHED, only in rounds with crashes); stats() adds up.
+ * Property tests, bounded in count and time: rounds of random operations (requests to fast, slow,
+ * failing and refusing routes, callbacks that fail or crash their worker, per-request deadlines,
+ * cancel() and signals, pauses) ended by a random close (drain, timeout or force). Invariants: every
+ * future settles exactly once; a cancelled future rejects TF_ERR_ABORTED and says so; every other
+ * request ends as its route says, unless a crash in that round took its worker (TF_ERR_WORKER_CRASHED)
+ * or the close aborted it (TF_ERR_ABORTED); stats() adds up.
+ * Replay a failing round with THREADFETCH_PROPERTY_SEED=<the seed in its name>.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Future, FuturesSession, type ThreadfetchError } from '@threadfetch/core';
-import { crashy, type ReliabilityServer, startReliabilityServer } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
+import { type Crashy, closedPort, crashy, type ReliabilityServer, startReliabilityServer } from './helpers.js';
 
 let server: ReliabilityServer;
+let refusedURL: string;
 before(async () => {
   server = await startReliabilityServer();
+  refusedURL = `http://127.0.0.1:${await closedPort()}/`;
 });
 after(async () => {
   await server.close();
@@ -29,40 +35,83 @@ function prng(seed: number): () => number {
   };
 }
 
-type Kind = 'fast' | 'slow' | 'refused' | 'deadline' | 'crash';
+/** Each kind of request, and how it ends when nothing else happens to it. */
+const expected = {
+  fast: 'ok',
+  slow: 'ok',
+  status500: 'ok',
+  refused: 'TF_ERR_CONNECTION_REFUSED',
+  callbackFails: 'TF_ERR_CALLBACK_FAILED',
+  deadline: 'TF_ERR_TIMEOUT',
+  crash: 'TF_ERR_WORKER_CRASHED',
+} as const;
+type Kind = keyof typeof expected;
+type CloseMode = 'drain' | 'timeout' | 'force';
+
 interface Op {
   readonly kind: Kind;
   readonly future: Future<unknown>;
+  readonly controller: AbortController | undefined;
   cancelled: boolean;
   settles: number;
   outcome?: string;
 }
 
-async function round(seed: number, withCrashes: boolean): Promise<void> {
+const opsPerRound = 150;
+
+function submit(s: FuturesSession<Crashy>, kind: Kind, i: number, random: () => number, signal: AbortSignal | undefined): Future<unknown> {
+  const extra = signal ? { signal } : {};
+  switch (kind) {
+    case 'fast':
+      return s.get(`/ok?i=${i}`, extra);
+    case 'slow':
+      return s.get(`/slow?ms=${Math.floor(random() * 60)}&i=${i}`, extra);
+    case 'status500':
+      return s.get(`/boom?i=${i}`, extra);
+    case 'refused':
+      return s.get(`${refusedURL}?i=${i}`, extra);
+    case 'callbackFails':
+      return s.get(`/ok?i=${i}`, { ...extra, background: 'fails' });
+    case 'deadline':
+      return s.get(`/slow?ms=5000&i=${i}`, { ...extra, timeout: 20 + Math.floor(random() * 50) });
+    case 'crash':
+      return s.get(`/ok?crash=${i}`, { ...extra, background: 'exits' });
+  }
+}
+
+async function round(seed: number, withCrashes: boolean, closeMode: CloseMode): Promise<void> {
   const random = prng(seed);
-  const s = new FuturesSession<typeof import('./fixtures/crashy.js')>({
+  const crashRetries = withCrashes ? Math.floor(random() * 2) : 0;
+  const s = new FuturesSession<Crashy>({
     baseURL: server.url,
     callbacks: crashy,
     maxWorkers: 2,
     concurrencyPerWorker: 8,
-    timeout: 15_000,
+    timeout: 20_000,
+    crashRetries,
   });
+  // Workers up and warm first: otherwise a close that aborts (timeout, force) lands before any worker
+  // has started or loaded the callbacks, and every request of the round is aborted.
+  await waitFor(() => s.stats().workers.length === 2, 'both workers up');
+  const warmUp = 4;
+  await Promise.all(Array.from({ length: warmUp }, () => s.get('/ok', { background: 'threadId' })));
+  const kinds = (Object.keys(expected) as Kind[]).filter((k) => withCrashes || k !== 'crash');
+  const weights = kinds.map((k) => (k === 'crash' ? 0.2 : 1));
+  const totalWeight = weights.reduce((a, b) => a + b, 0);
+  const pick = (): Kind => {
+    let r = random() * totalWeight;
+    for (const [i, k] of kinds.entries()) {
+      r -= weights[i] as number;
+      if (r < 0) return k;
+    }
+    return 'fast';
+  };
   const ops: Op[] = [];
-  const kinds: Kind[] = withCrashes ? ['fast', 'slow', 'refused', 'deadline', 'crash'] : ['fast', 'slow', 'refused', 'deadline'];
-  for (let i = 0; i < 150; i++) {
-    const kind = kinds[Math.floor(random() * (withCrashes ? 4.15 : 4))] as Kind;
-    const future =
-      kind === 'fast'
-        ? s.get(`/ok?i=${i}`)
-        : kind === 'slow'
-          ? s.get(`/slow?ms=${Math.floor(random() * 60)}&i=${i}`)
-          : kind === 'refused'
-            ? s.get(`http://127.0.0.1:1/?i=${i}`)
-            : kind === 'deadline'
-              ? s.get(`/slow?ms=2000&i=${i}`, { timeout: 20 + Math.floor(random() * 50) })
-              : s.get(`/ok?crash=${i}`, { background: 'exits' });
-    const op: Op = { kind, future, cancelled: false, settles: 0 };
-    future.then(
+  for (let i = 0; i < opsPerRound; i++) {
+    const kind = pick();
+    const controller = random() < 0.1 ? new AbortController() : undefined;
+    const op: Op = { kind, future: submit(s, kind, i, random, controller?.signal), controller, cancelled: false, settles: 0 };
+    op.future.then(
       () => {
         op.settles++;
         op.outcome = 'ok';
@@ -73,44 +122,68 @@ async function round(seed: number, withCrashes: boolean): Promise<void> {
       },
     );
     ops.push(op);
-    if (random() < 0.15) {
-      const victim = ops[Math.floor(random() * ops.length)] as Op;
-      if (victim.future.cancel()) victim.cancelled = true;
+    const action = random();
+    const victim = ops[Math.floor(random() * ops.length)] as Op;
+    if (action < 0.12) {
+      if (victim.future.cancel('property test')) victim.cancelled = true;
+    } else if (action < 0.2 && victim.controller && !victim.controller.signal.aborted) {
+      const wasDone = victim.future.done;
+      victim.controller.abort();
+      if (!wasDone) victim.cancelled = true;
     }
     if (random() < 0.1) await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 10)));
   }
-  await s.close({ timeout: 10_000 });
+  if (closeMode === 'drain') await s.close();
+  else if (closeMode === 'timeout') await s.close({ timeout: Math.floor(random() * 100) });
+  else await s.close({ force: true });
   await new Promise((resolve) => setImmediate(resolve));
-  const crashed = ops.some((op) => op.kind === 'crash' && !op.cancelled);
+
+  const crashed = ops.some((op) => op.kind === 'crash' && op.outcome === 'TF_ERR_WORKER_CRASHED');
+  const closeAborts = closeMode !== 'drain';
   for (const [i, op] of ops.entries()) {
     const where = `seed ${seed}, op ${i} (${op.kind}${op.cancelled ? ', cancelled' : ''}): ${op.outcome}`;
     assert.equal(op.settles, 1, `settled ${op.settles} times: ${where}`);
-    assert.equal(op.future.cancelled, op.cancelled, where);
-    if (op.cancelled) assert.equal(op.outcome, 'TF_ERR_ABORTED', where);
-    else if (op.kind === 'fast' || op.kind === 'slow') assert.ok(op.outcome === 'ok' || (crashed && op.outcome === 'TF_ERR_WORKER_CRASHED'), where);
-    else if (op.kind === 'refused') assert.ok(op.outcome === 'TF_ERR_CONNECTION_REFUSED' || (crashed && op.outcome === 'TF_ERR_WORKER_CRASHED'), where);
-    else if (op.kind === 'deadline') assert.ok(op.outcome === 'TF_ERR_TIMEOUT' || (crashed && op.outcome === 'TF_ERR_WORKER_CRASHED'), where);
-    else assert.equal(op.outcome, 'TF_ERR_WORKER_CRASHED', where);
+    assert.equal(op.future.done, true, where);
+    assert.equal(op.future.cancelled, op.cancelled, `future.cancelled: ${where}`);
+    if (op.cancelled) {
+      assert.equal(op.outcome, 'TF_ERR_ABORTED', where);
+      continue;
+    }
+    const allowed: string[] = [expected[op.kind]];
+    if (crashed) allowed.push('TF_ERR_WORKER_CRASHED');
+    if (closeAborts) allowed.push('TF_ERR_ABORTED');
+    assert.ok(allowed.includes(op.outcome as string), `expected one of ${allowed}: ${where}`);
   }
+
   const stats = s.stats();
-  const cancelled = ops.filter((op) => op.cancelled).length;
-  const ok = ops.filter((op) => op.outcome === 'ok').length;
-  assert.equal(stats.completed, ok, `seed ${seed}: completed`);
-  assert.equal(
-    stats.cancelled,
-    cancelled + ops.filter((op) => !op.cancelled && op.outcome === 'TF_ERR_TIMEOUT').length,
-    `seed ${seed}: cancelled counts deadlines too`,
-  );
-  assert.equal(stats.completed + stats.failed + stats.cancelled, ops.length, `seed ${seed}: every request counted once`);
+  const ok = ops.filter((op) => op.outcome === 'ok').length + warmUp;
+  const aborted = ops.filter((op) => op.outcome === 'TF_ERR_ABORTED' || op.outcome === 'TF_ERR_TIMEOUT').length;
+  const failed = ops.length + warmUp - ok - aborted;
+  const context = `seed ${seed}: ${JSON.stringify({ ok, aborted, failed, stats })}`;
+  assert.equal(stats.queued + stats.inflight, 0, context);
+  assert.equal(stats.failed, failed, `failed: ${context}`);
+  assert.equal(stats.cancelled, aborted, `cancelled (cancel(), signals, deadlines, close): ${context}`);
+  assert.ok(stats.crashRetried <= crashRetries * ops.length, context);
+  if (crashRetries === 0) assert.equal(stats.crashRetried, 0, context);
+  // A request aborted while its response was already on its way back is counted completed as well as
+  // cancelled (the todo test in observability.test.ts): until that is fixed, allow that overlap here,
+  // and only that (completed + failed + cancelled = settled, plus such overlaps).
+  assert.ok(stats.completed >= ok && stats.completed - ok <= aborted, `completed: ${context}`);
 }
 
-describe('property: random mixes of requests, cancels, deadlines, crashes and close', () => {
+describe('property: random mixes of requests, cancels, deadlines, crashes and a close', () => {
   const base = Number(process.env.THREADFETCH_PROPERTY_SEED ?? Date.now() % 1_000_000);
-  for (let r = 0; r < 4; r++) {
+  const plan: [boolean, CloseMode][] = [
+    [false, 'drain'],
+    [true, 'drain'],
+    [false, 'timeout'],
+    [true, 'force'],
+    [true, 'timeout'],
+  ];
+  for (const [r, [withCrashes, closeMode]] of plan.entries()) {
     const seed = base + r;
-    const withCrashes = r % 2 === 1;
-    it(`round ${r + 1}: seed ${seed}${withCrashes ? ', with worker crashes' : ''}`, async () => {
-      await round(seed, withCrashes);
+    it(`round ${r + 1}: seed ${seed}, ${opsPerRound} operations${withCrashes ? ', worker crashes' : ''}, close: ${closeMode}`, async () => {
+      await round(seed, withCrashes, closeMode);
     });
   }
 });
