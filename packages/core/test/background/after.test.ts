@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after as afterAll, before, describe, it } from 'node:test';
 import { after, asCompleted, FuturesSession, type ThreadfetchError, wait } from '@threadfetch/core';
+import { waitFor } from '../helpers/wait.js';
 import { type BackgroundServer, startBackgroundServer } from './helpers.js';
 
 let server: BackgroundServer;
@@ -59,6 +60,55 @@ describe('after()', () => {
     assert.equal(next.cancelled, true);
   });
 
+  it('cancelled after make ran: cancels the request make returned, in its worker', async () => {
+    const held = server.held.length;
+    let inner: ReturnType<typeof session.get> | undefined;
+    const next = after([session.get('/ok')], () => {
+      inner = session.get('/hold');
+      return inner;
+    });
+    await waitFor(() => server.held.length > held, 'the dependent request to reach the server');
+    const res = server.held.at(-1);
+    assert.ok(res && inner);
+    assert.equal(next.running, true);
+    const closed = new Promise((resolve) => res.once('close', resolve));
+    assert.equal(next.cancel('no longer needed'), true);
+    await assert.rejects(next, (e: ThreadfetchError) => e.code === 'TF_ERR_ABORTED');
+    await assert.rejects(inner, (e: ThreadfetchError) => e.code === 'TF_ERR_ABORTED');
+    assert.equal(next.cancelled, true);
+    assert.equal(inner.cancelled, true);
+    await closed;
+    assert.equal(res.writableFinished, false, 'the request was abandoned, not answered');
+  });
+
+  it('cancelling it never cancels its dependencies', async () => {
+    const dep = session.get('/download', { query: { size: 1_000_000, chunk: 65_536, pause: 5 } });
+    const next = after([dep], () => session.get('/ok'));
+    next.cancel();
+    assert.equal(dep.cancelled, false);
+    assert.equal((await dep).body.byteLength, 1_000_000);
+  });
+
+  it('a dependency cancelled is a dependency failed: TF_ERR_DEPENDENCY_FAILED, TF_ERR_ABORTED as cause', async () => {
+    const dep = session.get('/hold');
+    const next = after([dep], () => session.get('/ok'));
+    dep.cancel();
+    await assert.rejects(next, (e: ThreadfetchError) => {
+      assert.equal(e.code, 'TF_ERR_DEPENDENCY_FAILED');
+      assert.match(e.message, /\/hold/);
+      assert.equal((e.cause as ThreadfetchError).code, 'TF_ERR_ABORTED');
+      return true;
+    });
+    assert.equal(next.cancelled, false, 'it failed; nobody cancelled it');
+  });
+
+  it('chains: a future made by after() can be the dependency of another', async () => {
+    const one = session.get('/pages/1', { background: 'json' });
+    const two = after([one], ([a]) => session.get((a.data as { next: string }).next, { background: 'json' }));
+    const three = after([two], ([b]) => session.get((b.data as { next: string }).next, { background: 'json' }));
+    assert.deepEqual((await three).data, { items: [3, 30], next: '/pages/4' });
+  });
+
   it('is a Future like any other: asCompleted and wait take it', async () => {
     const dep = session.get('/ok');
     const next = after([dep], () => session.get('/pages/5', { background: 'json' }));
@@ -68,12 +118,29 @@ describe('after()', () => {
     const { done, notDone } = await wait([next]);
     assert.equal(done.size, 1);
     assert.equal(notDone.size, 0);
+    assert.equal(next.done, true);
+    assert.deepEqual((await next.result()).data, { items: [5, 50], next: null });
   });
 
   it('make that throws rejects the future with its error', async () => {
     const next = after([session.get('/ok')], () => {
       throw new RangeError('no way');
     });
-    await assert.rejects(next, (e: Error) => /no way/.test(e.message));
+    await assert.rejects(next, (e: Error) => e instanceof RangeError && /no way/.test(e.message));
+  });
+
+  it('make that returns something other than a Future rejects with a TypeError saying so', async () => {
+    const next = after([session.get('/ok')], () => Promise.resolve('not a future') as never);
+    await assert.rejects(next, (e: Error) => e instanceof TypeError && /Future/.test(e.message));
+  });
+
+  it('result(ms) gives up waiting without cancelling', async () => {
+    const held = server.held.length;
+    const next = after([session.get('/ok')], () => session.get('/hold'));
+    await assert.rejects(next.result(50), (e: ThreadfetchError) => e.code === 'TF_ERR_RESULT_TIMEOUT');
+    await waitFor(() => server.held.length > held, 'the dependent request to reach the server');
+    assert.equal(next.done, false);
+    server.held.at(-1)?.end('late');
+    assert.equal((await next).text(), 'late');
   });
 });

@@ -1,6 +1,6 @@
 /** A server for the background-model tests: downloads of a known pattern, paged JSON, and a route that holds. */
 import { createHash } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Handler, startServer, type TestServer } from '../helpers/server.js';
 
 /** `length` bytes of the pattern starting at `offset`: byte i is i % 251. */
@@ -19,6 +19,8 @@ export interface BackgroundServer extends TestServer {
   readonly abandoned: Set<string>;
   /** Responses held by /hold, to be released or destroyed by the test. */
   readonly held: ServerResponse[];
+  /** The client's port of the connection each request came on, in order: the same port means the same connection. */
+  readonly sockets: { url: string; port: number }[];
 }
 
 async function download(res: ServerResponse, url: URL, written: Map<string, number>, abandoned: Set<string>): Promise<void> {
@@ -41,8 +43,30 @@ async function download(res: ServerResponse, url: URL, written: Map<string, numb
       res.destroy();
       return;
     }
-    if (!drained) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+    if (!drained) await drainOrClose(res);
     if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+  res.end();
+}
+
+/** Waits for 'drain' or 'close', then removes both listeners (a long download would pile them up). */
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.once('drain', done).once('close', done);
+  });
+}
+
+/** `count` lines of text, `line <i>\n`, written in blocks of 1000 (chunked encoding, no content-length). */
+async function lines(res: ServerResponse, count: number): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+  for (let i = 0; i < count && !res.destroyed; i += 1000) {
+    let block = '';
+    for (let k = i; k < Math.min(i + 1000, count); k++) block += `line ${k}\n`;
+    if (!res.write(block)) await drainOrClose(res);
   }
   res.end();
 }
@@ -51,6 +75,7 @@ export async function startBackgroundServer(): Promise<BackgroundServer> {
   const written = new Map<string, number>();
   const held: ServerResponse[] = [];
   const abandoned = new Set<string>();
+  const sockets: { url: string; port: number }[] = [];
   const routes: Record<string, Handler> = {
     '/download': (req, res) => void download(res, new URL(req.url ?? '/', 'http://x'), written, abandoned),
     '/pages/': (req, res) => {
@@ -61,16 +86,30 @@ export async function startBackgroundServer(): Promise<BackgroundServer> {
     '/hold': (_req, res) => {
       held.push(res);
     },
+    '/hold-body': (_req, res) => {
+      res.writeHead(200, { 'content-length': 1000 }).write('first bytes, then nothing');
+      held.push(res);
+    },
+    '/lines/': (req, res) => void lines(res, Number((req.url ?? '').split('/').pop())),
+    '/status/': (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const status = Number(url.pathname.split('/').pop());
+      // ?size=N: a body of N bytes of the pattern instead of the short text.
+      const body = url.searchParams.has('size') ? pattern(0, Number(url.searchParams.get('size'))) : `status ${status}`;
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+    },
     '/ok': (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     },
   };
   const server = await startServer(routes);
+  server.server.on('request', (req: IncomingMessage) => sockets.push({ url: req.url ?? '', port: req.socket.remotePort ?? 0 }));
   return {
     ...server,
     written,
     abandoned,
     held,
+    sockets,
     async close() {
       for (const res of held) res.destroy();
       await server.close();
