@@ -13,13 +13,24 @@ export const sha256 = streaming(async (res) => {
   return { sha256: hash.digest('hex'), bytes };
 });
 
-/** Counts the lines of a text body, and reports the worker's peak heap while doing so. */
+/**
+ * Counts the lines of a text body (LF bytes) and its bytes. Also reports how far this worker's memory
+ * (heap and buffers) grew while reading it: a few MB of chunks waiting for the garbage collector,
+ * whatever the size of the body, since no chunk is kept.
+ */
 export const countLines = streaming(async (res) => {
   let lines = 0;
-  let peakHeap = 0;
+  let bytes = 0;
+  const memory = () => {
+    const { heapUsed, arrayBuffers } = process.memoryUsage();
+    return heapUsed + arrayBuffers;
+  };
+  const start = memory();
+  let peak = start;
   for await (const chunk of res.body) {
-    for (const byte of chunk) if (byte === 10) lines++;
-    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+    bytes += chunk.byteLength;
+    peak = Math.max(peak, memory());
   }
-  return { lines, peakHeapMb: peakHeap / 1024 / 1024 };
+  return { lines, bytes, growthMb: (peak - start) / 1e6 };
 });

@@ -9,7 +9,8 @@ import { makeCatalogue } from './records.js';
 export const siteSections: Readonly<Record<string, number>> = Object.freeze({ small: 7, medium: 15, large: 31 });
 
 const catalogues = new Map<string, Buffer>();
-const stats = { served: 0, aborted: 0 };
+/** What the server has seen: requests served, requests the client abandoned, and each /delay request's `tag`. */
+const stats = { served: 0, aborted: 0, delayed: [] as string[] };
 const words = ['thread', 'future', 'worker', 'socket', 'buffer', 'parse', 'reduce', 'event', 'loop', 'core'];
 
 type Handler = (req: IncomingMessage, res: ServerResponse, args: string[], url: URL) => void | Promise<void>;
@@ -66,8 +67,10 @@ const routes: Record<string, Handler> = {
     const body = type.startsWith('application/json') && text ? JSON.parse(text) : text;
     json(res, { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body });
   },
-  /** /delay/:ms: answers after a while; a client that gives up first is counted in /stats. */
-  delay(_req, res, [ms = '0']) {
+  /** /delay/:ms?tag=name: answers after a while; its tag is listed in /stats, and a client that gives up first is counted there. */
+  delay(_req, res, [ms = '0'], url) {
+    const tag = url.searchParams.get('tag');
+    if (tag !== null) stats.delayed.push(tag);
     const timer = setTimeout(() => json(res, { waited: Number(ms) }), Number(ms));
     res.on('close', () => {
       clearTimeout(timer);
