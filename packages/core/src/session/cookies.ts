@@ -40,19 +40,24 @@ export function renderCookies(value: unknown): string | undefined {
 }
 
 /**
- * Exposes the jar to one request's worker. `explicit` is a cookie header the caller set (sent as is,
- * on the first origin only, instead of the jar's); `extra` the request's own `cookies`, added to the jar's.
+ * Exposes the jar to one request's worker. `explicit` is a cookie header the caller set (sent as is
+ * instead of the jar's); `extra` the request's own `cookies`, added to the jar's. Both go to the
+ * request's own origin only, as undici drops a cookie header on a redirect to another origin. The
+ * jar's async API is used, so a jar of yours with an asynchronous store works too.
  */
 export function exposeJar(jar: CookieJar, explicit: string | undefined, extra: string | undefined, origin: string): MessagePort[] {
   const { port1, port2 } = new MessageChannel();
   const remote: CookieJarRemote = {
-    cookieFor(url) {
-      if (explicit !== undefined) return new URL(url).origin === origin ? explicit : '';
-      const stored = jar.getCookieStringSync(url);
-      return [stored, extra].filter(Boolean).join('; ');
+    async cookieFor(url) {
+      const own = new URL(url).origin === origin;
+      if (explicit !== undefined) return own ? explicit : '';
+      const stored = await jar.getCookieString(url);
+      if (!own || extra === undefined) return stored;
+      return stored === '' ? extra : `${stored}; ${extra}`;
     },
-    store(url, setCookies) {
-      for (const header of setCookies) jar.setCookieSync(header, url, { ignoreError: true });
+    async store(url, setCookies) {
+      // Invalid or rejected cookies (a foreign domain, a Secure one over http) are skipped, as browsers do.
+      for (const header of setCookies) await jar.setCookie(header, url, { ignoreError: true });
     },
   };
   expose(remote, port1 as unknown as Endpoint);

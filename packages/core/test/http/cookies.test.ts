@@ -1,8 +1,9 @@
 /** The cookie jar: kept on the main thread, RFC 6265 semantics through tough-cookie, every redirect hop seen. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setImmediate as tick } from 'node:timers/promises';
 import { FuturesSession } from '@threadfetch/core';
-import { CookieJar } from 'tough-cookie';
+import { CookieJar, MemoryCookieStore } from 'tough-cookie';
 import { type Origin, rejectsWith, sendJson, startHttp } from './helpers.js';
 
 let origin: Origin;
@@ -27,6 +28,10 @@ before(async () => {
       case '/submit':
         res.writeHead(303, { location: '/home' }).end();
         return;
+      case '/found':
+      case '/temporary':
+        res.writeHead(url.pathname === '/found' ? 302 : 307, { 'set-cookie': `hop=${url.pathname.slice(1)}; Path=/`, location: '/home' }).end();
+        return;
       case '/unauthorized':
         res.writeHead(401, { 'set-cookie': 'challenge=c1; Path=/' }).end('no');
         return;
@@ -50,6 +55,38 @@ after(async () => {
   await origin.close();
   await other.close();
 });
+
+/** Resolves once `condition` holds, checking every turn of the event loop (the test's timeout bounds it). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await tick();
+}
+
+/**
+ * A jar whose store answers asynchronously, as one backed by a database would; lookups wait for
+ * `open()` while the gate is shut.
+ */
+function asyncJar(): { jar: CookieJar; lookups: () => number; shut(): void; open(): void } {
+  const store = new MemoryCookieStore();
+  store.synchronous = false;
+  const find = store.findCookies.bind(store) as (...args: unknown[]) => unknown;
+  let lookups = 0;
+  let gate = Promise.resolve();
+  let open: () => void = () => undefined;
+  (store as unknown as { findCookies: (...args: unknown[]) => unknown }).findCookies = (...args) => {
+    lookups++;
+    return gate.then(() => find(...args));
+  };
+  return {
+    jar: new CookieJar(store),
+    lookups: () => lookups,
+    shut() {
+      gate = new Promise((resolve) => {
+        open = resolve;
+      });
+    },
+    open: () => open(),
+  };
+}
 
 const cookieOf = async (future: PromiseLike<{ json<T>(): T }>) => (await future).json<{ cookie: string | null }>().cookie;
 
@@ -132,6 +169,86 @@ describe('the session cookie jar', () => {
       assert.equal(await cookieOf(session.get('/x')), 'mine=1');
       assert.equal(await cookieOf(session.get('/x', { headers: { cookie: 'explicit=2' } })), 'explicit=2');
       assert.equal(await cookieOf(session.get('/x', { cookies: { extra: '3' } })), 'mine=1; extra=3');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('a request’s own cookies go to its own origin only: kept on a same-origin hop, dropped on another origin', async () => {
+    const session = new FuturesSession({ baseURL: origin.url, cookies: true, maxWorkers: 1 });
+    try {
+      assert.equal(await cookieOf(session.get('/login', { cookies: { mine: '1' } })), 'token=t1; mine=1');
+      const away = await session.get('/away', { cookies: { mine: '1' } });
+      assert.equal(away.url, `${other.url}/landing`);
+      assert.equal(away.json<{ cookie: string | null }>().cookie, null);
+      const explicit = await session.get('/away', { headers: { cookie: 'secret=1' } });
+      assert.equal(explicit.json<{ cookie: string | null }>().cookie, null);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('301/302 turn a POST into a GET without its body, 307 keeps both; each hop’s cookie is stored and sent on', async () => {
+    const session = new FuturesSession({ baseURL: origin.url, cookies: true, maxWorkers: 1 });
+    try {
+      assert.deepEqual((await session.post('/found', { body: 'payload' })).json(), { cookie: 'hop=found', method: 'GET', body: '' });
+      const kept = await session.post('/temporary', { body: 'payload', headers: { 'content-type': 'text/plain' } });
+      assert.deepEqual(kept.json(), { cookie: 'hop=temporary', method: 'POST', body: 'payload' });
+      assert.equal(origin.seen.at(-1)?.headers['content-type'], 'text/plain');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('redirect: manual returns the 3xx, and its set-cookie is stored', async () => {
+    const session = new FuturesSession({ baseURL: origin.url, cookies: true, maxWorkers: 1, redirect: 'manual' });
+    try {
+      const res = await session.get('/login');
+      assert.equal(res.status, 302);
+      assert.equal(res.redirected, false);
+      assert.equal(session.cookieJar?.getCookieStringSync(`${origin.url}/`), 'token=t1');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('a streamed body’s redirect comes back as it is (it cannot be sent twice), its cookie stored', async () => {
+    const session = new FuturesSession({ baseURL: origin.url, cookies: true, maxWorkers: 1 });
+    try {
+      async function* upload() {
+        yield new TextEncoder().encode('streamed');
+      }
+      const res = await session.post('/temporary', { body: upload() });
+      assert.equal(res.status, 307);
+      assert.equal(session.cookieJar?.getCookieStringSync(`${origin.url}/`), 'hop=temporary');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('a jar of yours with an asynchronous store works (the jar’s async API is used)', async () => {
+    const { jar } = asyncJar();
+    const session = new FuturesSession({ baseURL: origin.url, cookies: jar, maxWorkers: 1 });
+    try {
+      assert.equal(await cookieOf(session.get('/login')), 'token=t1');
+      assert.equal(await jar.getCookieString(`${origin.url}/`), 'token=t1');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('a request cancelled while its worker waits for the jar frees its slot (the worker gives up the jar call)', async () => {
+    const gated = asyncJar();
+    const session = new FuturesSession({ baseURL: origin.url, cookies: gated.jar, maxWorkers: 1 });
+    try {
+      gated.shut();
+      const future = session.get('/x');
+      await until(() => gated.lookups() > 0);
+      assert.equal(future.cancel(), true);
+      await rejectsWith(future, 'TF_ERR_ABORTED');
+      await until(() => session.stats().inflight === 0);
+      gated.open();
+      assert.equal((await session.get('/x')).status, 200);
     } finally {
       await session.close();
     }

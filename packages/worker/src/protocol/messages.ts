@@ -77,9 +77,9 @@ export interface RequestSpec {
 /** The session's cookie jar, as the worker calls it on the main thread for each hop of a request. */
 export interface CookieJarRemote {
   /** The Cookie header to send to `url` (empty for none). */
-  cookieFor(url: string): string;
+  cookieFor(url: string): Promise<string>;
   /** Stores the set-cookie headers of a response from `url`. */
-  store(url: string, setCookies: readonly string[]): void;
+  store(url: string, setCookies: readonly string[]): Promise<void>;
 }
 
 /** One part of a multipart body: a string, or bytes (a Blob, which crosses threads) with a file name. */
