@@ -176,6 +176,10 @@ export class Call implements Job {
   }
 
   #cleanup(): void {
+    // A streamed body never handed to a worker (cancelled or timed out in the queue): its source is
+    // cancelled, so a file or socket behind it is released. Once transferred it is locked: the worker's.
+    const body = this.spec.body;
+    if (body instanceof ReadableStream && !body.locked) body.cancel().catch(() => undefined);
     this.#port?.close();
     this.#jarPort?.close();
     if (this.#timer) clearTimeout(this.#timer);

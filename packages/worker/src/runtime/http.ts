@@ -12,6 +12,7 @@ import { acceptEncoding, decodedBody } from './decode.js';
 import { dispatcherFor } from './dispatchers.js';
 import { failure } from './failures.js';
 import { isStreamBody, requestBody } from './request-body.js';
+import { releaseUpload } from './upload-source.js';
 
 /** What to send. Headers use lower-case names. */
 export interface Outgoing {
@@ -62,6 +63,8 @@ export async function open(out: Outgoing, signal: Cancellation): Promise<OpenRes
       discard(res.body as unknown as Readable);
       throw new TooManyRedirectsError(`more than maxRedirects (${transport.maxRedirects}) redirects`, { request: ref });
     }
+    // A streamed body's source ends with its request: at the latest when the response body closes.
+    if (isStreamBody(out.body)) (res.body as unknown as Readable).once('close', () => releaseUpload(out.body as ReadableStream));
     const last = history?.[history.length - 1];
     const encoding = res.headers['content-encoding'];
     const declared = Number(res.headers['content-length']);
@@ -75,6 +78,7 @@ export async function open(out: Outgoing, signal: Cancellation): Promise<OpenRes
       length: encoding === undefined && Number.isSafeInteger(declared) ? declared : undefined,
     };
   } catch (error) {
+    if (isStreamBody(out.body)) releaseUpload(out.body);
     throw failure(error, signal, ref, transport, 'head');
   }
 }
