@@ -38,9 +38,9 @@ function assertGrowing(reports: readonly Progress[]): void {
   }
 }
 
-/** Polls an async condition until it holds; fails after 10 s (only a hang trips it). */
-async function eventually(condition: () => Promise<boolean>, what: string): Promise<void> {
-  for (const deadline = Date.now() + 10_000; !(await condition()); await sleep(10)) {
+/** Polls an async condition until it holds; fails after `ms` (only a hang trips it). */
+async function eventually(condition: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !(await condition()); await sleep(10)) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
   }
 }
@@ -254,6 +254,35 @@ describe('saveTo', () => {
     await waitFor(() => server.abandoned.has(key), 'the worker to abandon the download');
     // The worker removes its temporary file once the write stream has closed: poll the folder until it has.
     await eventually(async () => (await readdir(dir)).length === listed.length, 'the temporary file to be removed');
+    assert.deepEqual((await readdir(dir)).sort(), listed.sort());
+  });
+
+  it('close({ force: true }) during a download leaves nothing behind', {
+    todo: 'bug: the pool is destroyed before the worker removes its temporary file; <path>.<pid>.<thread>.<n>.partial stays',
+  }, async () => {
+    const own = new FuturesSession({ baseURL: server.url, maxWorkers: 1 });
+    const query = { size: 20_000_000, chunk: 65_536, pause: 5, tag: 'force' };
+    const key = `/download?size=${query.size}&chunk=${query.chunk}&pause=${query.pause}&tag=force`;
+    const listed = await readdir(dir);
+    const future = own.get('/download', { query, saveTo: join(dir, 'forced.bin') });
+    await waitFor(() => (server.written.get(key) ?? 0) > 500_000, 'the download to be under way');
+    await own.close({ force: true });
+    await assert.rejects(future, (e: ThreadfetchError) => e.code === 'TF_ERR_ABORTED');
+    await eventually(async () => (await readdir(dir)).length === listed.length, 'the temporary file to be removed', 3_000).catch(() => undefined);
+    assert.deepEqual((await readdir(dir)).sort(), listed.sort());
+  });
+
+  it('a worker crash during a download leaves nothing behind', {
+    todo: 'bug: the dead worker’s temporary file <path>.<pid>.<thread>.<n>.partial stays (README: a failed download never leaves half a file)',
+  }, async () => {
+    const query = { size: 20_000_000, chunk: 65_536, pause: 5, tag: 'crash' };
+    const key = `/download?size=${query.size}&chunk=${query.chunk}&pause=${query.pause}&tag=crash`;
+    const listed = await readdir(dir);
+    const future = session.get('/download', { query, saveTo: join(dir, 'crashed.bin') });
+    await waitFor(() => (server.written.get(key) ?? 0) > 500_000, 'the download to be under way');
+    await assert.rejects(session.get('/ok', { background: 'exits' }), (e: ThreadfetchError) => e.code === 'TF_ERR_WORKER_CRASHED');
+    await assert.rejects(future, (e: ThreadfetchError) => e.code === 'TF_ERR_WORKER_CRASHED');
+    await eventually(async () => (await readdir(dir)).length === listed.length, 'the temporary file to be removed', 3_000).catch(() => undefined);
     assert.deepEqual((await readdir(dir)).sort(), listed.sort());
   });
 
