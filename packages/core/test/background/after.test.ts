@@ -134,6 +134,21 @@ describe('after()', () => {
     await assert.rejects(next, (e: Error) => e instanceof TypeError && /Future/.test(e.message));
   });
 
+  it('no dependencies: make runs at once', async () => {
+    const next = after([], () => session.get('/ok'));
+    assert.equal((await next).text(), 'ok');
+  });
+
+  it('bad input rejects with TF_ERR_INVALID_ARGUMENT, as every request does', {
+    todo: 'bug: after("x", make) runs make with ["x"] (a string is iterable); after([f], 5) rejects with a bare TypeError, no code',
+  }, async () => {
+    await assert.rejects(
+      after('not futures' as never, () => session.get('/ok')),
+      (e: ThreadfetchError) => e.code === 'TF_ERR_INVALID_ARGUMENT',
+    );
+    await assert.rejects(after([session.get('/ok')], 5 as never), (e: ThreadfetchError) => e.code === 'TF_ERR_INVALID_ARGUMENT');
+  });
+
   it('result(ms) gives up waiting without cancelling', async () => {
     const held = server.held.length;
     const next = after([session.get('/ok')], () => session.get('/hold'));

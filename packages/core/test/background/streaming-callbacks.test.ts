@@ -83,4 +83,19 @@ describe('streaming callbacks', () => {
     const query = { size: 1_000_000, chunk: 65_536, cut: 131_072 };
     await assert.rejects(session.get('/download', { query, background: 'countBytes' }), (e: ThreadfetchError) => e.code.startsWith('TF_ERR_'));
   });
+
+  it('a streaming callback with saveTo is TF_ERR_INVALID_ARGUMENT, and nothing is sent', async () => {
+    const before = server.seen.length;
+    await assert.rejects(session.get('/ok', { background: 'sha256', saveTo: 'never-written.bin' }), (e: ThreadfetchError) => {
+      assert.equal(e.code, 'TF_ERR_INVALID_ARGUMENT');
+      assert.match(e.message, /saveTo/);
+      return true;
+    });
+    assert.equal(server.seen.length, before);
+  });
+
+  it('a streaming callback can make follow-up requests too', async () => {
+    const res = await session.get('/pages/1', { background: 'streamingThenFollow' });
+    assert.deepEqual(res.data, { first: { items: [1, 10], next: '/pages/2' }, second: { items: [2, 20], next: '/pages/3' } });
+  });
 });
