@@ -9,15 +9,22 @@ import { InvalidArgumentError } from '@threadfetch/worker';
 import type { CookieJarRemote } from '@threadfetch/worker/protocol';
 import { type Endpoint, expose } from 'comlink';
 import { CookieJar } from 'tough-cookie';
+import { show } from './validate.js';
 
 /** `cookies` of the session: `true` for a fresh jar, or a tough-cookie `CookieJar` of yours. */
 export type CookiesOption = boolean | CookieJar;
 
+/**
+ * The session's jar. A jar from another copy of tough-cookie (say, the application's own, of another
+ * major version) fails `instanceof`, so a jar is known by the async methods used here.
+ */
 export function resolveJar(value: unknown): CookieJar | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return new CookieJar();
   if (value instanceof CookieJar) return value;
-  throw new InvalidArgumentError('options.cookies must be true (a fresh jar), false, or a tough-cookie CookieJar');
+  const jar = value as Partial<Record<'getCookieString' | 'setCookie', unknown>> | null;
+  if (typeof jar?.getCookieString === 'function' && typeof jar.setCookie === 'function') return value as CookieJar;
+  throw new InvalidArgumentError(`options.cookies must be true (a fresh jar), false, or a tough-cookie CookieJar, got ${show(value)}`);
 }
 
 const nameRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

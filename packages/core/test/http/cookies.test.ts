@@ -4,12 +4,20 @@ import { after, before, describe, it } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { FuturesSession } from '@threadfetch/core';
 import { CookieJar, MemoryCookieStore } from 'tough-cookie';
-import { type Origin, rejectsWith, sendJson, startHttp } from './helpers.js';
+import { selfSigned } from './certs.js';
+import { type Origin, rejectsWith, sendJson, startHttp, startHttps } from './helpers.js';
 
 let origin: Origin;
 let other: Origin;
+/** https on 127.0.0.1 too: cookies are kept per host, not per scheme or port, unless Secure. */
+let secure: Origin;
+const pair = selfSigned();
 
 before(async () => {
+  secure = await startHttps((req, res) => {
+    if (req.url === '/set') res.writeHead(200, { 'set-cookie': ['sec=1; Secure; Path=/', 'plain=1; Path=/'] }).end();
+    else sendJson(res, { cookie: req.headers.cookie ?? null });
+  }, pair);
   // Another host (cookies are kept per host, not per port): 127.0.0.2 is loopback too.
   other = await startHttp((req, res) => sendJson(res, { cookie: req.headers.cookie ?? null, authorization: req.headers.authorization ?? null }), '127.0.0.2');
   origin = await startHttp((req, res, seen) => {
@@ -17,7 +25,7 @@ before(async () => {
     const echo = () => sendJson(res, { cookie: req.headers.cookie ?? null, method: req.method, body: seen.body.toString() });
     switch (url.pathname) {
       case '/set':
-        res.writeHead(200, { 'set-cookie': ['sid=abc; Path=/', 'admin=yes; Path=/admin', 'secure=1; Secure', 'gone=1; Path=/'] }).end();
+        res.writeHead(200, { 'set-cookie': ['sid=abc; Path=/', 'admin=yes; Path=/admin', 'gone=1; Path=/'] }).end();
         return;
       case '/expire':
         res.writeHead(200, { 'set-cookie': 'gone=; Max-Age=0; Path=/' }).end();
@@ -54,6 +62,7 @@ before(async () => {
 after(async () => {
   await origin.close();
   await other.close();
+  await secure.close();
 });
 
 /** Resolves once `condition` holds, checking every turn of the event loop (the test's timeout bounds it). */
@@ -91,7 +100,7 @@ function asyncJar(): { jar: CookieJar; lookups: () => number; shut(): void; open
 const cookieOf = async (future: PromiseLike<{ json<T>(): T }>) => (await future).json<{ cookie: string | null }>().cookie;
 
 describe('the session cookie jar', () => {
-  it('stores set-cookie and sends cookies by path; Secure ones not over http; expiry removes', async () => {
+  it('stores set-cookie and sends cookies by path; expiry removes', async () => {
     const session = new FuturesSession({ baseURL: origin.url, cookies: true, maxWorkers: 1 });
     try {
       await session.get('/set');
@@ -102,6 +111,23 @@ describe('the session cookie jar', () => {
       assert.equal(session.cookieJar?.getCookieStringSync(`${origin.url}/`), 'sid=abc');
     } finally {
       await session.close();
+    }
+  });
+
+  it('Secure cookies go over https; over plain http only to loopback hosts unless the jar says allowSecureOnLocal: false', async () => {
+    const strict = new CookieJar(undefined, { allowSecureOnLocal: false });
+    for (const [cookies, overHttp] of [
+      [true, 'sec=1; plain=1'], // tough-cookie 6, as browsers: loopback is a secure context
+      [strict, 'plain=1'],
+    ] as const) {
+      const session = new FuturesSession({ cookies, tls: { ca: pair.cert }, maxWorkers: 1 });
+      try {
+        await session.get(`${secure.url}/set`);
+        assert.equal(await cookieOf(session.get(`${secure.url}/echo`)), 'sec=1; plain=1');
+        assert.equal(await cookieOf(session.get(`${origin.url}/echo`)), overHttp);
+      } finally {
+        await session.close();
+      }
     }
   });
 
@@ -237,6 +263,22 @@ describe('the session cookie jar', () => {
     }
   });
 
+  it('a jar from another copy of tough-cookie, known by its async methods, works', async () => {
+    const inner = new CookieJar();
+    const foreign = {
+      getCookieString: (url: string) => inner.getCookieString(url),
+      setCookie: (cookie: string, url: string, options: object) => inner.setCookie(cookie, url, options),
+    };
+    const session = new FuturesSession({ baseURL: origin.url, cookies: foreign as unknown as CookieJar, maxWorkers: 1 });
+    try {
+      assert.equal(session.cookieJar, foreign);
+      assert.equal(await cookieOf(session.get('/login')), 'token=t1');
+      assert.equal(await inner.getCookieString(`${origin.url}/`), 'token=t1');
+    } finally {
+      await session.close();
+    }
+  });
+
   it('a request cancelled while its worker waits for the jar frees its slot (the worker gives up the jar call)', async () => {
     const gated = asyncJar();
     const session = new FuturesSession({ baseURL: origin.url, cookies: gated.jar, maxWorkers: 1 });
@@ -276,6 +318,7 @@ describe('per-request cookies', () => {
       await rejectsWith(session.get('/x', { cookies: { a: 'x;y' } }), 'TF_ERR_INVALID_ARGUMENT', /semicolons/);
       await rejectsWith(session.get('/x', { cookies: 'a=1' as never }), 'TF_ERR_INVALID_ARGUMENT', /record/);
       assert.throws(() => new FuturesSession({ cookies: 'yes' as never }), /options.cookies must be/);
+      assert.throws(() => new FuturesSession({ cookies: {} as never }), { code: 'TF_ERR_INVALID_ARGUMENT', message: /options.cookies must be/ });
     } finally {
       await session.close();
     }
