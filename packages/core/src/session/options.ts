@@ -32,8 +32,10 @@ export interface SessionOptions extends ExecutorOptions, TransportOptions {
   readonly executor?: Executor;
   /**
    * A cookie jar kept on the main thread with RFC 6265 semantics (tough-cookie): `true` for a fresh
-   * one, or a `CookieJar` of yours. Its cookies go with every request, and every response's set-cookie
-   * goes into it, redirect hops included. `session.cookieJar` is the jar. @default false (no jar)
+   * one, or a `CookieJar` of yours (any store, asynchronous ones included). Its cookies go with every
+   * request, and every response's set-cookie goes into it, redirect hops and error statuses included.
+   * Secure cookies go over https, and over http to loopback hosts only (as browsers do; a jar made with
+   * `allowSecureOnLocal: false` keeps them for https). `session.cookieJar` is the jar. @default false (no jar)
    */
   readonly cookies?: CookiesOption;
 }

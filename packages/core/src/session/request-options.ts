@@ -22,14 +22,16 @@ export interface RequestOptions<M = AnyCallbacks, B extends BackgroundName<M> | 
   readonly form?: URLSearchParams | Readonly<Record<string, string | number | boolean>>;
   /**
    * Cookies for this request only, added to the jar's (or sent alone without a jar): a record of names
-   * to values. An explicit `cookie` header is sent as is instead of the jar's cookies. @default undefined
+   * to values, to the request's own origin only (not to a redirect target on another origin). An
+   * explicit `cookie` header is sent as is instead of the jar's cookies. @default undefined
    */
   readonly cookies?: Readonly<Record<string, string>>;
   /**
    * A raw body: string, bytes, ArrayBuffer, URLSearchParams (sent urlencoded), FormData (multipart,
    * with Blob and File parts), or a ReadableStream or async iterable of bytes or strings: a streamed
    * upload, handed to the worker and never buffered on the main thread; it cannot be replayed, so its
-   * redirects are returned as they are and retries do not apply. Not with `json`. @default undefined
+   * redirects are returned as they are and retries do not apply. A request that ends before its body
+   * was read whole (cancelled, timed out, failed) cancels the source. Not with `json`. @default undefined
    */
   readonly body?: BodyInit;
   /** Whole-request deadline in ms, overriding the session's; `Infinity` for none. @default the session's timeout */
