@@ -16,11 +16,16 @@ interface Part {
 
 let origin: Origin;
 let session: FuturesSession;
+/** /flaky answers 503 once, then parses as /form does. */
+let failedOnce = false;
 
 before(async () => {
   origin = await startHttp(async (req, res, seen) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/form') {
+    if (url.pathname === '/flaky' && !failedOnce) {
+      failedOnce = true;
+      res.writeHead(503).end('try again');
+    } else if (url.pathname === '/form' || url.pathname === '/flaky') {
       // Parsed as a server framework would: with the WHATWG Response (Node's own undici).
       const form = await new Response(seen.body, { headers: { 'content-type': String(req.headers['content-type']) } }).formData();
       const parts: Part[] = [];
@@ -126,6 +131,23 @@ describe('multipart bodies (FormData)', () => {
       assert.deepEqual(partsOf(res), [{ name: 'f', file: 'two.bin', type: 'application/octet-stream', size: 2, sha256: sha256(new Uint8Array([0, 255])) }]);
     } finally {
       await jarSession.close();
+    }
+  });
+
+  it('a retried request sends the multipart body again, whole', async () => {
+    const retrying = new FuturesSession({ baseURL: origin.url, maxWorkers: 1, retry: { limit: 2, delay: 1, statusCodes: [503] } });
+    try {
+      const form = new FormData();
+      form.append('f', new File([new Uint8Array([1, 2, 3])], 'three.bin'));
+      const res = await retrying.put('/flaky', { body: form });
+      assert.equal(res.status, 200);
+      assert.equal(origin.seen.filter((s) => s.url === '/flaky').length, 2);
+      assert.deepEqual(
+        partsOf(res).map((p) => [p.name, p.file, p.size]),
+        [['f', 'three.bin', 3]],
+      );
+    } finally {
+      await retrying.close();
     }
   });
 

@@ -5,12 +5,14 @@ import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep, setImmediate as tick } from 'node:timers/promises';
 import { FuturesSession } from '@threadfetch/core';
+import { selfSigned } from './certs.js';
 import { type Origin, rejectsWith, sendJson, startHttp } from './helpers.js';
 
 let origin: Origin;
@@ -123,6 +125,33 @@ describe('streamed uploads', () => {
       assert.deepEqual(res.json(), { bytes: bytes.byteLength, sha256: sha256(bytes), chunked: true });
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('over HTTP/2 too', async () => {
+    const pair = selfSigned();
+    const server = http2.createSecureServer(pair, async (req, res) => {
+      const hash = createHash('sha256');
+      let bytes = 0;
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        bytes += chunk.byteLength;
+      }
+      res.end(JSON.stringify({ version: req.httpVersion, bytes, sha256: hash.digest('hex') }));
+    });
+    const sessions = new Set<http2.ServerHttp2Session>();
+    server.on('session', (s: http2.ServerHttp2Session) => sessions.add(s));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const h2 = new FuturesSession({ maxWorkers: 1, tls: { ca: pair.cert }, http2: true });
+    try {
+      const p = producer(64);
+      const res = await h2.put(`https://127.0.0.1:${(server.address() as AddressInfo).port}/`, { body: p.chunks });
+      assert.deepEqual(res.json(), { version: '2.0', bytes: 64 * 65_536, sha256: p.hash });
+    } finally {
+      await h2.close();
+      for (const s of sessions) s.destroy();
+      server.close();
     }
   });
 
