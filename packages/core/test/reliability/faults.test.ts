@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { FuturesSession, NetworkError, TimeoutError } from '@threadfetch/core';
-import { type Crashy, closedPort, crashy, outcome, type ReliabilityServer, startReliabilityServer, startTcpServer } from './helpers.js';
+import { type Crashy, crashy, outcome, type ReliabilityServer, refusedURL, startReliabilityServer, startTcpServer } from './helpers.js';
 
 let healthy: ReliabilityServer;
 let session: FuturesSession<Crashy>;
@@ -51,7 +51,7 @@ const faults: { what: string; code: string; kind: typeof NetworkError | typeof T
       what: 'nothing listens on the port',
       code: 'TF_ERR_CONNECTION_REFUSED',
       kind: NetworkError,
-      url: async () => `http://127.0.0.1:${await closedPort()}/fault`,
+      url: async () => `${refusedURL}fault`,
     },
     { what: 'the connection is reset (RST) before any response', code: 'TF_ERR_CONNECTION_RESET', kind: NetworkError, url: () => raw('', 'reset') },
     {

@@ -90,6 +90,9 @@ export interface ChildOutcome {
   readonly stderr: string;
 }
 
+/** A URL where nothing listens: port 1 is privileged and unused here (a port just given up could be taken again). */
+export const refusedURL = 'http://127.0.0.1:1/';
+
 /** Far above a normal exit (a second or two), far below the test timeout. */
 export const childLimitMs = 20_000;
 
@@ -145,15 +148,4 @@ export async function startTcpServer(onSocket: (socket: Socket) => void): Promis
       await once(server, 'close').catch(() => undefined);
     },
   };
-}
-
-/** A port on 127.0.0.1 where nothing listens (it was just given up). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
 }

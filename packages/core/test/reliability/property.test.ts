@@ -11,13 +11,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Future, FuturesSession, type ThreadfetchError } from '@threadfetch/core';
 import { waitFor } from '../helpers/wait.js';
-import { type Crashy, closedPort, crashy, type ReliabilityServer, startReliabilityServer } from './helpers.js';
+import { type Crashy, crashy, type ReliabilityServer, refusedURL, startReliabilityServer } from './helpers.js';
 
 let server: ReliabilityServer;
-let refusedURL: string;
 before(async () => {
   server = await startReliabilityServer();
-  refusedURL = `http://127.0.0.1:${await closedPort()}/`;
 });
 after(async () => {
   await server.close();
