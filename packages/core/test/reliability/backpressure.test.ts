@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FuturesSession, type ThreadfetchError } from '@threadfetch/core';
 import { waitFor } from '../helpers/wait.js';
-import { outcome, type ReliabilityServer, runChild, startReliabilityServer } from './helpers.js';
+import { type Crashy, crashy, outcome, type ReliabilityServer, runChild, startReliabilityServer } from './helpers.js';
 
 let server: ReliabilityServer;
 before(async () => {
@@ -133,6 +133,30 @@ describe('concurrencyPerWorker is a limit per worker', () => {
         load.every((n) => n <= 2),
         `in flight per worker: ${load}`,
       );
+    } finally {
+      server.releaseAll();
+      await s.close({ force: true });
+    }
+  });
+
+  it('after a worker crash, the queue waits for a free slot instead of piling onto the survivor', {
+    todo: 'bug: #flush sends to whatever lanes are open, over concurrencyPerWorker (thread-executor.ts #onExit -> #pump -> #flush)',
+  }, async () => {
+    const s = new FuturesSession<Crashy>({ baseURL: server.url, callbacks: crashy, maxWorkers: 2, concurrencyPerWorker: 2 });
+    try {
+      await waitFor(() => s.stats().workers.length === 2, 'both workers up');
+      const held = Array.from({ length: 3 }, (_, i) => s.get(`/hold?survivor=${i}`));
+      await waitFor(() => server.held.length === 3, 'three requests at the server');
+      const crash = s.get('/ok?survivor=crash', { background: 'exits' });
+      const queued = Array.from({ length: 2 }, (_, i) => s.get(`/hold?queued=${i}`));
+      assert.equal(s.stats().queued, 2);
+      await outcome(crash);
+      // Two held requests of the survivor and the two from the queue, wherever they went.
+      await waitFor(() => server.held.filter((res) => !res.destroyed).length === 4, 'the queued requests at the server');
+      const most = Math.max(...s.stats().workers.map((w) => w.inflight));
+      server.releaseAll();
+      assert.ok(most <= 2, `a worker had ${most} requests in flight`);
+      await Promise.allSettled([...held, ...queued]);
     } finally {
       server.releaseAll();
       await s.close({ force: true });
