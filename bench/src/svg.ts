@@ -12,20 +12,21 @@ const fmt = (g: Goal, v: number) => (g.unit === 'x' ? `${v.toFixed(2)}x` : g.uni
 
 /** The chart as an SVG document. */
 export function chart(title: string, goals: readonly Goal[]): string {
-  const width = 900;
-  const left = 380;
-  const plot = 380;
-  const rowHeight = 62;
-  const height = 80 + goals.length * rowHeight;
+  const width = 1030;
+  const left = 450;
+  const plot = 360;
+  const rowHeight = 72;
+  const height = 70 + goals.length * rowHeight;
   const rows = goals.map((g, i) => {
-    const y = 50 + i * rowHeight;
+    const y = 58 + i * rowHeight;
     const top = Math.max(g.value, g.max, g.goal, g.naive ?? 0, g.unit === 'x' ? 1 : 0) * 1.08 || 1;
     const x = (v: number) => left + (Math.max(0, v) / top) * plot;
-    const line = (v: number, dash: string, label: string) =>
+    // The goal's label goes under its line, undici's over it, so that the two never overlap.
+    const line = (v: number, dash: string, label: string, labelY: number) =>
       `<line x1="${x(v).toFixed(1)}" y1="${y - 4}" x2="${x(v).toFixed(1)}" y2="${y + 40}" stroke="#000"${dash}/>` +
-      `<text x="${x(v).toFixed(1)}" y="${y + 52}" text-anchor="middle" font-size="10">${escapeXml(label)}</text>`;
+      `<text x="${x(v).toFixed(1)}" y="${labelY}" text-anchor="middle" font-size="10">${escapeXml(label)}</text>`;
     const parts = [
-      `<text x="${left - 10}" y="${y + 14}" text-anchor="end" font-size="13">${escapeXml(g.figure)}</text>`,
+      `<text x="${left - 10}" y="${y + 14}" text-anchor="end" font-size="12">${escapeXml(g.figure)}</text>`,
       `<text x="${left - 10}" y="${y + 30}" text-anchor="end" font-size="11" fill="#555">goal ${g.lowerIsBetter ? '≤' : '≥'} ${fmt(g, g.goal)}: ${g.met ? 'pass' : 'miss'}</text>`,
       `<rect x="${left}" y="${y}" width="${(x(g.value) - left).toFixed(1)}" height="16" fill="${g.met ? '#2e7d32' : '#c62828'}"/>`,
       `<line x1="${x(g.min).toFixed(1)}" y1="${y + 8}" x2="${x(g.max).toFixed(1)}" y2="${y + 8}" stroke="#222"/>`,
@@ -37,8 +38,8 @@ export function chart(title: string, goals: readonly Goal[]): string {
         `<text x="${(x(g.naive) + 6).toFixed(1)}" y="${y + 31}" font-size="11" fill="#555">naive ${fmt(g, g.naive)}</text>`,
       );
     }
-    parts.push(line(g.goal, ' stroke-dasharray="4 2"', 'goal'));
-    if (g.unit === 'x') parts.push(line(1, '', 'undici'));
+    parts.push(line(g.goal, ' stroke-dasharray="4 2"', 'goal', y + 51));
+    if (g.unit === 'x') parts.push(line(1, '', 'undici', y - 7));
     return parts.join('');
   });
   return [
@@ -47,7 +48,7 @@ export function chart(title: string, goals: readonly Goal[]): string {
     '<rect width="100%" height="100%" fill="#fff"/>',
     `<text x="${width / 2}" y="26" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
     ...rows,
-    `<text x="${left}" y="${height - 12}" font-size="11" fill="#555">Bars: median over rounds; whisker: lowest-highest round. Each row has its own scale.</text>`,
+    `<text x="${left}" y="${height - 10}" font-size="11" fill="#555">Bars: median over rounds; whisker: lowest-highest round. Each row has its own scale.</text>`,
     '</svg>',
     '',
   ].join('\n');
