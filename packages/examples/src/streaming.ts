@@ -59,11 +59,20 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-// 3. Streaming callbacks: hash 20 MB and count four million lines (about 100 MB) without holding either
-//    body; maxResponseSize, which bounds bodies held in memory, does not apply to them.
-const digest = await session.get(`/download/${size}`, { background: 'sha256' });
-console.log(`streaming callback sha256: ${digest.data.bytes} bytes, ${digest.data.sha256 === expected ? 'matches' : 'DIFFERS'}`);
-assert.deepEqual(digest.data, { sha256: expected, bytes: size });
+// 3. Streaming callbacks: hash a 500 MB download and count four million lines (about 100 MB) without
+//    holding either body; maxResponseSize, which bounds bodies held in memory, does not apply to them.
+const large = 500_000_000;
+const largeHash = createHash('sha256');
+for (let at = 0; at < large; at += 4_000_000) largeHash.update(patternBytes(at, Math.min(4_000_000, large - at)));
+const largeExpected = largeHash.digest('hex');
+const digest = await session.get(`/download/${large}`, { background: 'sha256', maxResponseSize: 1_000_000 });
+console.log(
+  `streaming callback sha256: ${(digest.data.bytes / 1e6).toFixed(0)} MB, ${digest.data.sha256 === largeExpected ? 'matches' : 'DIFFERS'}; ` +
+    `the worker's memory grew by ${digest.data.growthMb.toFixed(1)} MB meanwhile`,
+);
+assert.equal(digest.data.sha256, largeExpected);
+assert.equal(digest.data.bytes, large);
+assert.ok(digest.data.growthMb < 100, 'a 500 MB body hashed in a worker whose memory grew by less than 100 MB');
 assert.equal(digest.body.byteLength, 0, 'a streaming callback leaves no body to send back');
 
 const lines = 4_000_000;

@@ -2,15 +2,33 @@
 import { createHash } from 'node:crypto';
 import { streaming } from '@threadfetch/worker';
 
-/** The SHA-256 of the body, and its size. */
+/** How far this worker's memory (heap and buffers) has grown since it was made, at its highest. */
+function memoryPeak(): { sample(): void; growthMb(): number } {
+  const memory = () => {
+    const { heapUsed, arrayBuffers } = process.memoryUsage();
+    return heapUsed + arrayBuffers;
+  };
+  const start = memory();
+  let peak = start;
+  return {
+    sample: () => {
+      peak = Math.max(peak, memory());
+    },
+    growthMb: () => (peak - start) / 1e6,
+  };
+}
+
+/** The SHA-256 of the body, its size, and how far the worker's memory grew while reading it. */
 export const sha256 = streaming(async (res) => {
   const hash = createHash('sha256');
+  const memory = memoryPeak();
   let bytes = 0;
   for await (const chunk of res.body) {
     hash.update(chunk);
     bytes += chunk.byteLength;
+    memory.sample();
   }
-  return { sha256: hash.digest('hex'), bytes };
+  return { sha256: hash.digest('hex'), bytes, growthMb: memory.growthMb() };
 });
 
 /**
@@ -19,18 +37,13 @@ export const sha256 = streaming(async (res) => {
  * whatever the size of the body, since no chunk is kept.
  */
 export const countLines = streaming(async (res) => {
+  const memory = memoryPeak();
   let lines = 0;
   let bytes = 0;
-  const memory = () => {
-    const { heapUsed, arrayBuffers } = process.memoryUsage();
-    return heapUsed + arrayBuffers;
-  };
-  const start = memory();
-  let peak = start;
   for await (const chunk of res.body) {
     for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
     bytes += chunk.byteLength;
-    peak = Math.max(peak, memory());
+    memory.sample();
   }
-  return { lines, bytes, growthMb: (peak - start) / 1e6 };
+  return { lines, bytes, growthMb: memory.growthMb() };
 });
