@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { type Auth, FuturesSession, InvalidArgumentError } from '@threadfetch/core';
-import { type Origin, rejectsWith, startHttp } from './helpers.js';
+import { type Origin, rejectsWith, withOkOrigin } from './helpers.js';
 
 let origin: Origin;
 let session: FuturesSession;
-
-before(async () => {
-  origin = await startHttp((_req, res) => res.writeHead(200).end('ok'));
-  session = new FuturesSession({ baseURL: origin.url, maxWorkers: 1 });
-});
-
-after(async () => {
-  await session.close();
-  await origin.close();
+withOkOrigin((o, s) => {
+  origin = o;
+  session = s;
 });
 
 const sentAuthorization = () => origin.seen.at(-1)?.headers.authorization;

@@ -4,6 +4,8 @@ import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { after, before } from 'node:test';
+import { FuturesSession } from '@threadfetch/core';
 
 /** One request as a server received it. */
 export interface Seen {
@@ -203,4 +205,22 @@ export function causeCodes(error: unknown): string[] {
     e = (e as { cause?: unknown }).cause;
   }
   return codes;
+}
+
+/**
+ * For a test file: before its tests, an origin answering every request with 200 "ok" and a one-worker
+ * session on it, handed to `use`; after them, both closed.
+ */
+export function withOkOrigin(use: (origin: Origin, session: FuturesSession) => void): void {
+  let origin: Origin | undefined;
+  let session: FuturesSession | undefined;
+  before(async () => {
+    origin = await startHttp((_req, res) => res.writeHead(200).end('ok'));
+    session = new FuturesSession({ baseURL: origin.url, maxWorkers: 1 });
+    use(origin, session);
+  });
+  after(async () => {
+    await session?.close();
+    await origin?.close();
+  });
 }
