@@ -1,5 +1,5 @@
 /** after(): start work from the results of other futures (asynckit's chained work), as one future. */
-import { AbortedError, DependencyError } from '@threadfetch/worker';
+import { AbortedError, DependencyError, InvalidArgumentError } from '@threadfetch/worker';
 import { Future, kControl } from './future.js';
 
 /** The resolved values of a tuple of futures. */
@@ -15,10 +15,18 @@ export type Results<F extends readonly PromiseLike<unknown>[]> = { -readonly [K 
  * const user = session.get('/user/1', { background: 'json' });
  * const orders = after([user], ([u]) => session.get(`/orders?user=${(u.data as { id: string }).id}`));
  * ```
+ *
+ * Bad input (dependencies that are not an array of futures, a `make` that is not a function) never
+ * throws: the future rejects with TF_ERR_INVALID_ARGUMENT, as a request with bad options does.
  */
 export function after<const F extends readonly Future<unknown, unknown>[], D, R>(dependencies: F, make: (results: Results<F>) => Future<D, R>): Future<D, R> {
-  const future = new Future<D, R>({ method: 'AFTER', url: `(depends on ${dependencies.length} future(s))` });
+  const problem = checkInput(dependencies, make);
+  const future = new Future<D, R>({ method: 'AFTER', url: problem ? '(bad input)' : `(depends on ${dependencies.length} future(s))` });
   const control = future[kControl];
+  if (problem) {
+    control.reject(new InvalidArgumentError(problem));
+    return future;
+  }
   let inner: Future<D, R> | undefined;
   let cancelled = false;
   control.onCancel = (reason) => {
@@ -37,7 +45,7 @@ export function after<const F extends readonly Future<unknown, unknown>[], D, R>
         return;
       }
       if (!(inner instanceof Future)) {
-        control.reject(new TypeError('after(): make must return a Future (the result of a session request)'));
+        control.reject(new InvalidArgumentError(`after(): make must return a Future (the result of a session request), got ${describe(inner)}`));
         return;
       }
       inner.then(control.resolve, (error: unknown) => control.reject(error as Error));
@@ -50,4 +58,26 @@ export function after<const F extends readonly Future<unknown, unknown>[], D, R>
     },
   );
   return future;
+}
+
+/** Why the arguments of after() are bad, or undefined when they are fine. */
+function checkInput(dependencies: unknown, make: unknown): string | undefined {
+  if (!Array.isArray(dependencies)) return `after(): dependencies must be an array of futures, got ${describe(dependencies)}`;
+  const bad = dependencies.findIndex((d) => !(d instanceof Future));
+  if (bad !== -1) return `after(): dependencies[${bad}] must be a Future (the result of a session request), got ${describe(dependencies[bad])}`;
+  if (typeof make !== 'function') return `after(): make must be a function that returns a Future, got ${describe(make)}`;
+  return undefined;
+}
+
+/** A short description of a value for an error message: its type, never its contents. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value !== 'object') return typeof value;
+  try {
+    const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+    return typeof name === 'string' && name !== '' ? `an object (${name})` : 'an object';
+  } catch {
+    return 'an object';
+  }
 }

@@ -131,7 +131,7 @@ describe('after()', () => {
 
   it('make that returns something other than a Future rejects with a TypeError saying so', async () => {
     const next = after([session.get('/ok')], () => Promise.resolve('not a future') as never);
-    await assert.rejects(next, (e: Error) => e instanceof TypeError && /Future/.test(e.message));
+    await assert.rejects(next, (e: ThreadfetchError) => e instanceof TypeError && e.code === 'TF_ERR_INVALID_ARGUMENT' && /Future/.test(e.message));
   });
 
   it('no dependencies: make runs at once', async () => {
@@ -139,14 +139,24 @@ describe('after()', () => {
     assert.equal((await next).text(), 'ok');
   });
 
-  it('bad input rejects with TF_ERR_INVALID_ARGUMENT, as every request does', {
-    todo: 'bug: after("x", make) runs make with ["x"] (a string is iterable); after([f], 5) rejects with a bare TypeError, no code',
-  }, async () => {
-    await assert.rejects(
-      after('not futures' as never, () => session.get('/ok')),
-      (e: ThreadfetchError) => e.code === 'TF_ERR_INVALID_ARGUMENT',
-    );
-    await assert.rejects(after([session.get('/ok')], 5 as never), (e: ThreadfetchError) => e.code === 'TF_ERR_INVALID_ARGUMENT');
+  it('bad input rejects with TF_ERR_INVALID_ARGUMENT, as every request does', async () => {
+    let made = 0;
+    const make = () => {
+      made++;
+      return session.get('/ok');
+    };
+    const invalid = (what: RegExp) => (e: ThreadfetchError) => {
+      assert.equal(e.code, 'TF_ERR_INVALID_ARGUMENT', e.message);
+      assert.ok(e instanceof TypeError);
+      assert.match(e.message, what);
+      return true;
+    };
+    await assert.rejects(after('not futures' as never, make), invalid(/dependencies must be an array of futures, got string/));
+    await assert.rejects(after(new Set([session.get('/ok')]) as never, make), invalid(/dependencies must be an array/));
+    await assert.rejects(after([session.get('/ok'), Promise.resolve(1)] as never, make), invalid(/dependencies\[1\] must be a Future/));
+    await assert.rejects(after(undefined as never, make), invalid(/dependencies must be an array of futures, got undefined/));
+    await assert.rejects(after([session.get('/ok')], 5 as never), invalid(/make must be a function/));
+    assert.equal(made, 0, 'make never ran');
   });
 
   it('result(ms) gives up waiting without cancelling', async () => {
