@@ -215,12 +215,21 @@ function encodeForm(form: unknown, body: unknown): URLSearchParams {
 
 function savePath(value: unknown): string | undefined {
   if (value === undefined) return undefined;
+  let path: string;
   if (value instanceof URL) {
     if (value.protocol !== 'file:') throw new InvalidArgumentError(`saveTo must be a path or a file: URL, got ${value.href}`);
-    return fileURLToPath(value);
+    try {
+      path = fileURLToPath(value);
+    } catch (error) {
+      throw new InvalidArgumentError(`saveTo: ${value.href} is not the file: URL of a local path (${(error as Error).message})`, { cause: error });
+    }
+  } else {
+    if (typeof value !== 'string' || value === '') throw new InvalidArgumentError('saveTo must be a non-empty path or a file: URL');
+    path = resolve(value);
   }
-  if (typeof value !== 'string' || value === '') throw new InvalidArgumentError('saveTo must be a non-empty path or a file: URL');
-  return resolve(value);
+  // Node refuses such a path only when the worker opens it, after the request was sent.
+  if (path.includes('\0')) throw new InvalidArgumentError('saveTo must be a path without NUL bytes (\\0); no file name can hold one');
+  return path;
 }
 
 function checkHooks(value: unknown): PreparedRequest['hooks'] {

@@ -194,14 +194,28 @@ describe('saveTo', () => {
     assert.equal(server.seen.length, before);
   });
 
-  it('a path with a NUL byte is refused as bad input', {
-    todo: 'bug: a saveTo path with a NUL byte fails in the worker as TF_ERR_NETWORK ("request failed: ERR_INVALID_ARG_VALUE ...") after the request was sent',
-  }, async () => {
-    await assert.rejects(session.get('/ok', { saveTo: join(dir, 'nul\0.bin') }), (e: ThreadfetchError) => {
-      assert.ok(e.code === 'TF_ERR_INVALID_ARGUMENT' || e.code === 'TF_ERR_SAVE_FAILED', e.code);
-      assert.match(e.message, /saveTo/);
-      return true;
-    });
+  it('a path with a NUL byte is refused as bad input, before anything is sent', async () => {
+    const before = server.seen.length;
+    for (const bad of [join(dir, 'nul\0.bin'), pathToFileURL(join(dir, 'nul\0.bin')), new URL(`${pathToFileURL(dir).href}/nul%00.bin`)]) {
+      await assert.rejects(session.get('/ok', { saveTo: bad }), (e: ThreadfetchError) => {
+        assert.equal(e.code, 'TF_ERR_INVALID_ARGUMENT', String(bad));
+        assert.match(e.message, /saveTo must be a path without NUL bytes/);
+        return true;
+      });
+    }
+    assert.equal(server.seen.length, before, 'nothing was sent');
+  });
+
+  it('a file: URL that names no local path (a host, an encoded "/") is refused as bad input', async () => {
+    const before = server.seen.length;
+    for (const bad of [new URL('file://elsewhere/x.bin'), new URL(`${pathToFileURL(dir).href}/a%2Fb.bin`)]) {
+      await assert.rejects(session.get('/ok', { saveTo: bad }), (e: ThreadfetchError) => {
+        assert.equal(e.code, 'TF_ERR_INVALID_ARGUMENT', bad.href);
+        assert.match(e.message, /saveTo: .* is not the file: URL of a local path/);
+        return true;
+      });
+    }
+    assert.equal(server.seen.length, before, 'nothing was sent');
   });
 
   it('a folder that does not exist fails with TF_ERR_SAVE_FAILED naming the path, Node’s error as cause', async () => {
