@@ -1,29 +1,47 @@
 /**
  * A lane: the main thread's end of one worker's MessageChannel, and the jobs running on that worker.
- * The port keeps the process alive only while the lane has jobs, as an idle worker must not.
+ * The port keeps the process alive only while the lane has work (jobs, or a drain at close): an idle
+ * worker, or one that never got a request, must not.
  */
 import type { MessagePort, Worker } from 'node:worker_threads';
-import { type CancelReason, type LaneMessage, MessageType, type RequestSpec } from '@threadfetch/worker/protocol';
+import {
+  type CancelReason,
+  type DrainedMessage,
+  type LaneMessage,
+  MessageType,
+  type ProgressMessage,
+  type RequestSpec,
+  type ResultsMessage,
+} from '@threadfetch/worker/protocol';
 import type { Job } from './job.js';
 
 export class Lane {
   readonly jobs = new Map<number, Job>();
   /** Why the worker died, once known (its uncaught error, or its exit code). */
   cause: string | undefined;
+  /** Resolves the pending {@link drain}, if any. */
+  #drained: (() => void) | undefined;
+  #refd = false;
 
   constructor(
     readonly threadId: number,
     readonly port: MessagePort,
     readonly worker: Worker | undefined,
+    onMessage: (message: ResultsMessage | ProgressMessage) => void,
   ) {
+    // Adding a 'message' listener refs the port: listen first, then unref.
+    port.on('message', (message: ResultsMessage | ProgressMessage | DrainedMessage) => {
+      if (message.type === MessageType.drained) this.#finishDrain();
+      else onMessage(message);
+    });
     port.unref();
   }
 
   /** Sends a batch of jobs to the worker. */
   send(jobs: readonly Job[]): void {
-    if (this.jobs.size === 0) this.port.ref();
     const specs = jobs.map((job) => job.spec);
     for (const job of jobs) this.jobs.set(job.spec.id, job);
+    this.#updateRef();
     this.port.postMessage({ type: MessageType.batch, specs } satisfies LaneMessage, portsOf(specs));
   }
 
@@ -36,12 +54,49 @@ export class Lane {
     const job = this.jobs.get(id);
     if (job === undefined) return undefined;
     this.jobs.delete(id);
-    if (this.jobs.size === 0) this.port.unref();
+    this.#updateRef();
     return job;
   }
 
+  /**
+   * Asks the worker to flush its stdout and stderr (the lines it wrote reach the main thread) and
+   * resolves when it says it has, or after `ms`, whichever comes first.
+   */
+  drain(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.#finishDrain(), ms);
+      this.#drained = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#updateRef();
+      try {
+        this.port.postMessage({ type: MessageType.drain } satisfies LaneMessage);
+      } catch {
+        this.#finishDrain();
+      }
+    });
+  }
+
   close(): void {
+    this.#finishDrain();
     this.port.close();
+  }
+
+  #finishDrain(): void {
+    const done = this.#drained;
+    this.#drained = undefined;
+    this.#updateRef();
+    done?.();
+  }
+
+  /** Ref'd exactly while there are jobs on the lane or a drain is pending. */
+  #updateRef(): void {
+    const busy = this.jobs.size > 0 || this.#drained !== undefined;
+    if (busy === this.#refd) return;
+    this.#refd = busy;
+    if (busy) this.port.ref();
+    else this.port.unref();
   }
 }
 

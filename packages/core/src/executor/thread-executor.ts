@@ -4,6 +4,7 @@
  * request costs no Piscina task. Requests made in one synchronous run leave as one batch per worker,
  * results come back coalesced, and a cancel goes to the worker running the request, never killing it.
  */
+import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { debuglog } from 'node:util';
 import type { Worker } from 'node:worker_threads';
@@ -27,6 +28,12 @@ import { type ExecutorStats, Tally } from './stats.js';
 
 const log = debuglog('threadfetch');
 const workerEntry = import.meta.resolve('@threadfetch/worker/entry');
+
+/**
+ * How long close waits for the workers to hand over what they wrote to stdout and stderr before the
+ * pool ends them: a worker busy in a synchronous callback cannot answer, and is not waited for longer.
+ */
+const drainLimitMs = 1_000;
 
 /** Methods that may be sent twice (RFC 9110 9.2.2). */
 const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -147,6 +154,8 @@ export class ThreadExecutor implements Executor {
     this.#destroyed = true;
     const unsent = [...this.#queue.drain(), ...this.#outbox.splice(0)];
     for (const job of unsent) this.#fail(job, new SessionClosedError('the executor shut down before the request was sent', { request: job.ref }));
+    // Lines the workers logged are still on their way to the main thread: let them arrive first.
+    await Promise.all([...this.#lanes.values()].map((lane) => lane.drain(drainLimitMs)));
     await this.#pool.destroy();
     for (const lane of [...this.#lanes.values()]) this.#onExit(lane);
   }
@@ -154,8 +163,7 @@ export class ThreadExecutor implements Executor {
   /** A worker said hello: its lane opens, and the jobs waiting for a worker can go. */
   #open({ threadId, port }: HelloMessage): void {
     const worker: Worker | undefined = this.#pool.threads.find((w) => w.threadId === threadId);
-    const lane = new Lane(threadId, port, worker);
-    port.on('message', (message: ResultsMessage | ProgressMessage) => this.#onMessage(lane, message));
+    const lane: Lane = new Lane(threadId, port, worker, (message) => this.#onMessage(lane, message));
     worker?.once('error', (error) => {
       lane.cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     });
@@ -178,24 +186,31 @@ export class ThreadExecutor implements Executor {
     }
   }
 
-  /** Sends what was submitted in this synchronous run: the jobs go to the least busy lanes, one batch per lane. */
+  /**
+   * Sends what was submitted in this synchronous run: the jobs go to the least busy lanes, one batch
+   * per lane, never more than `concurrencyPerWorker` on a lane. What does not fit (workers still
+   * starting, or one just replaced after a crash) stays in the outbox, in order, until a lane has room.
+   */
   #flush(): void {
     this.#flushScheduled = false;
     if (this.#outbox.length === 0 || this.#lanes.size === 0) return;
-    const outbox = this.#outbox;
-    this.#outbox = [];
     const lanes = [...this.#lanes.values()];
     const load = lanes.map((lane) => lane.jobs.size);
     const batches: Job[][] = lanes.map(() => []);
+    const limit = this.options.concurrencyPerWorker;
     const now = epochNow();
-    for (const job of outbox) {
+    let placed = 0;
+    for (const job of this.#outbox) {
       let best = 0;
       for (let i = 1; i < lanes.length; i++) if ((load[i] as number) < (load[best] as number)) best = i;
+      if ((load[best] as number) >= limit) break;
       load[best] = (load[best] as number) + 1;
       (batches[best] as Job[]).push(job);
       job.sentAt = now;
       diagnostics.start(job);
+      placed += 1;
     }
+    this.#outbox = placed === this.#outbox.length ? [] : this.#outbox.slice(placed);
     for (let i = 0; i < lanes.length; i++) {
       const batch = batches[i] as Job[];
       if (batch.length > 0) (lanes[i] as Lane).send(batch);
@@ -214,18 +229,22 @@ export class ThreadExecutor implements Executor {
       this.#inflight -= 1;
       job.state = JobState.finished;
       this.#tally.record(now - job.sentAt);
-      const cancelled = this.#cancelled.delete(envelope.id);
-      if (envelope.ok) this.#tally.completed += 1;
-      else if (!cancelled) this.#tally.failed += 1;
-      diagnostics.workerEvents(job, envelope);
+      // A cancelled job was counted, and its future settled, when it was cancelled: a result that
+      // raced the cancel (even a response) is neither counted again nor reported.
+      if (!this.#cancelled.delete(envelope.id)) {
+        if (envelope.ok) this.#tally.completed += 1;
+        else this.#tally.failed += 1;
+        diagnostics.workerEvents(job, envelope);
+      }
       job.finish(envelope);
     }
     this.#pump();
   }
 
   /**
-   * A worker is gone. Its jobs fail with WorkerCrashedError naming the cause, or, within
-   * `crashRetries` and when safe to repeat, go to a live worker (Piscina starts a replacement).
+   * A worker is gone (it has exited). Its jobs fail with WorkerCrashedError naming the cause, or,
+   * within `crashRetries` and when safe to repeat, go to a live worker (Piscina starts a
+   * replacement). Either way the temporary files of their saveTo downloads are removed first.
    */
   #onExit(lane: Lane): void {
     if (this.#lanes.get(lane.threadId) !== lane) return;
@@ -233,6 +252,7 @@ export class ThreadExecutor implements Executor {
     lane.close();
     const jobs = [...lane.jobs.values()];
     lane.jobs.clear();
+    for (const job of jobs) removePartial(job);
     if (this.#destroyed) {
       for (const job of jobs) this.#fail(job, new SessionClosedError('the executor was shut down while the request was running', { request: job.ref }));
       return;
@@ -266,11 +286,27 @@ export class ThreadExecutor implements Executor {
     job.finish(error);
   }
 
-  /** Moves waiting jobs into free slots. */
+  /** Moves waiting jobs into free slots, and sends what waits in the outbox where lanes have room. */
   #pump(): void {
     while (this.#inflight < this.#capacity && this.#queue.size > 0) {
       const job = this.#queue.shift();
       if (job) this.#send(job);
     }
+    if (this.#outbox.length > 0 && !this.#flushScheduled) this.#flush();
+  }
+}
+
+/**
+ * Removes the temporary file of a saveTo download whose worker is gone. Only once the worker has
+ * exited, so that no late write can create it again; synchronous, so that a resent request (which
+ * creates it exclusively) finds the name free. A rare path: one unlink per such download.
+ */
+function removePartial(job: Job): void {
+  const partial = job.spec.saveTo?.partial;
+  if (partial === undefined) return;
+  try {
+    rmSync(partial, { force: true });
+  } catch (error) {
+    log('could not remove %s: %o', partial, error);
   }
 }

@@ -1,5 +1,6 @@
 /** FuturesSession: the public entry point. Validates, merges defaults, and turns requests into futures. */
 import { debuglog } from 'node:util';
+import { threadId } from 'node:worker_threads';
 import { AbortedError, InvalidArgumentError, SessionClosedError } from '@threadfetch/worker';
 import { redactUrl } from '@threadfetch/worker/protocol';
 import type { CookieJar } from 'tough-cookie';
@@ -157,7 +158,7 @@ export class FuturesSession<M = AnyCallbacks> {
       this.#pending.delete(call);
       if (this.#pending.size === 0 && this.#drained.length > 0) for (const done of this.#drained.splice(0)) done();
     });
-    if (log.enabled) log('request %d %s %s', call.spec.id, call.spec.method, redactUrl(call.spec.url));
+    if (log.enabled) log('request %d %s %s from thread %d', call.spec.id, call.spec.method, redactUrl(call.spec.url), threadId);
     call.start();
     return future;
   }

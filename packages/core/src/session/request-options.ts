@@ -1,8 +1,9 @@
 /** Per-request options, their validation, and the merge with session defaults into a wire spec. */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
 import { InvalidArgumentError } from '@threadfetch/worker';
-import type { RequestSpec } from '@threadfetch/worker/protocol';
+import type { RequestSpec, SaveSpec } from '@threadfetch/worker/protocol';
 import type { AnyCallbacks, BackgroundName } from './callback-types.js';
 import { renderCookies } from './cookies.js';
 import type { ResolvedSessionOptions } from './options.js';
@@ -145,7 +146,7 @@ export function prepareRequest(
       callbacks: session.callbacks,
       keepBody,
       progress: onProgress !== undefined,
-      saveTo: savePath(o.saveTo),
+      saveTo: saveTarget(savePath(o.saveTo), id),
       stream: undefined,
       hooks: undefined,
       cookies: undefined,
@@ -211,6 +212,14 @@ function encodeForm(form: unknown, body: unknown): URLSearchParams {
     params.append(name, String(value));
   }
   return params;
+}
+
+/**
+ * The file and its temporary sibling, named here (process, thread and request id make it unique) so
+ * that the executor can remove it when the worker writing it dies.
+ */
+function saveTarget(path: string | undefined, id: number): SaveSpec | undefined {
+  return path === undefined ? undefined : { path, partial: `${path}.${process.pid}.${threadId}.${id}.partial` };
 }
 
 function savePath(value: unknown): string | undefined {

@@ -116,9 +116,7 @@ describe('backpressure', () => {
 });
 
 describe('concurrencyPerWorker is a limit per worker', () => {
-  it('requests made before the workers are up do not all land on the first worker to start', {
-    todo: 'bug: the first lane to open takes the whole outbox (thread-executor.ts #open -> #flush)',
-  }, async () => {
+  it('requests made before the workers are up do not all land on the first worker to start', async () => {
     const s = new FuturesSession({ baseURL: server.url, maxWorkers: 2, concurrencyPerWorker: 2 });
     try {
       const futures = Array.from({ length: 6 }, (_, i) => s.get(`/hold?start=${i}`));
@@ -139,9 +137,7 @@ describe('concurrencyPerWorker is a limit per worker', () => {
     }
   });
 
-  it('after a worker crash, the queue waits for a free slot instead of piling onto the survivor', {
-    todo: 'bug: #flush sends to whatever lanes are open, over concurrencyPerWorker (thread-executor.ts #onExit -> #pump -> #flush)',
-  }, async () => {
+  it('after a worker crash, the queue waits for a free slot instead of piling onto the survivor', async () => {
     const s = new FuturesSession<Crashy>({ baseURL: server.url, callbacks: crashy, maxWorkers: 2, concurrencyPerWorker: 2 });
     try {
       await waitFor(() => s.stats().workers.length === 2, 'both workers up');

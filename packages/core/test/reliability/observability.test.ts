@@ -121,9 +121,7 @@ describe('diagnostics_channel', () => {
     for (const { message } of rec.events) for (const key of Object.keys(message)) assert.ok(allowedKeys.has(key), `unexpected key ${key}`);
   });
 
-  it('a request cancelled while its response is on its way back: one error event and no headers after it; counted once in stats()', {
-    todo: 'bug: thread-executor.ts #onMessage counts an ok result of a cancelled job as completed (besides cancelled) and publishes headers after the error',
-  }, async () => {
+  it('a request cancelled while its response is on its way back: one error event and no headers after it; counted once in stats()', async () => {
     const offThread = await startOffThreadServer();
     const s = new FuturesSession<Crashy>({ maxWorkers: 1, callbacks: crashy });
     const marker = join(tmpdir(), `threadfetch-marker-${process.pid}-${Date.now()}`);
@@ -284,15 +282,11 @@ describe('NODE_DEBUG=threadfetch', () => {
     assert.match(stderr, /visible-trace/, 'other headers are shown');
   });
 
-  it('main-thread lines carry the thread id too', {
-    todo: 'bug: main-thread lines are "request N GET url", without a thread id (futures-session.ts #submit)',
-  }, () => {
+  it('main-thread lines carry the thread id too', () => {
     for (const line of stderr.split('\n').filter((l) => /request \d+/.test(l))) assert.match(line, /thread \d+/, line);
   });
 
-  it('a worker’s lines for requests finished before close() all reach stderr', {
-    todo: 'bug: close() terminates the workers (pool.destroy) before their piped stderr is flushed; the last lines are lost',
-  }, async () => {
+  it('a worker’s lines for requests finished before close() all reach stderr', async () => {
     // The loss is frequent (a third to a half of runs here), not certain: six runs at once.
     const runs = await Promise.all(
       Array.from({ length: 6 }, () => runChild('debug-child.js', [server.url, 'refused-last'], { env: { ...process.env, NODE_DEBUG: 'threadfetch' } })),

@@ -10,6 +10,7 @@ import { AbortedError, CallbackError, TimeoutError } from '../errors.js';
 import {
   type CancelMessage,
   type CancelReason,
+  type DrainedMessage,
   epochNow,
   type HelloMessage,
   type LaneMessage,
@@ -35,6 +36,7 @@ const { port1: lane, port2 } = new MessageChannel();
 lane.on('message', (message: LaneMessage) => {
   if (message.type === MessageType.batch) runBatch(message.specs);
   else if (message.type === MessageType.cancel) cancel(message);
+  else if (message.type === MessageType.drain) void drain();
 });
 parentPort?.postMessage({ type: MessageType.hello, threadId, port: port2 } satisfies HelloMessage, [port2]);
 
@@ -50,6 +52,18 @@ function reasonFor(reason: CancelReason, request: { method: string; url: string 
   if (reason === 'timeout') return new TimeoutError('request timed out', { request: ref });
   if (reason === 'close') return new AbortedError('request aborted by close({ force: true })', { request: ref });
   return new AbortedError('request cancelled', { request: ref });
+}
+
+/**
+ * At close: answers once what this thread wrote to stdout and stderr has reached the main thread. A
+ * worker's stdio goes to the main thread by message, a chunk at a time, the next waiting for the
+ * previous one's acknowledgement: lines written just before the pool ends the thread would be lost.
+ * An empty write's callback runs once every write before it is through.
+ */
+async function drain(): Promise<void> {
+  const flushed = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  lane.postMessage({ type: MessageType.drained } satisfies DrainedMessage);
 }
 
 const sendProgress = (message: ProgressMessage): void => lane.postMessage(message);

@@ -8,6 +8,8 @@
  *   A cancel follows its batch on the same port, so it can never overtake it.
  * - worker -> main: {@link ResultsMessage}, results coalesced per event-loop turn (at once when the
  *   worker has nothing else running); {@link ProgressMessage}.
+ * - At close: main -> worker {@link DrainMessage}, worker -> main {@link DrainedMessage} once what the
+ *   worker wrote to stdout and stderr has reached the main thread; then the pool ends the threads.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { SerializedError } from '../error-wire.js';
@@ -18,6 +20,8 @@ export const MessageType = {
   results: 'results',
   progress: 'progress',
   cancel: 'cancel',
+  drain: 'drain',
+  drained: 'drained',
 } as const;
 
 /** The data the pool passes to every worker at start. */
@@ -62,8 +66,8 @@ export interface RequestSpec {
   readonly keepBody: boolean;
   /** Post progress messages while the body downloads. */
   readonly progress: boolean;
-  /** Write the body to this file path instead of keeping it. */
-  readonly saveTo: string | undefined;
+  /** Write the body to a file instead of keeping it. */
+  readonly saveTo: SaveSpec | undefined;
   /** Stream the body through this port (session.stream), see protocol/stream.ts. */
   readonly stream: MessagePort | undefined;
   /** comlink endpoint of the caller's `hooks`, called from callbacks as ctx.hooks. */
@@ -72,6 +76,17 @@ export interface RequestSpec {
   readonly cookies: MessagePort | undefined;
   /** Connection and response limits; one object shared by the requests of a session, so sent once per batch. */
   readonly transport: TransportSpec;
+}
+
+/**
+ * Where a saved body goes. The main thread names the temporary file, so that it can remove it when
+ * the worker writing it dies (a crash, `close({ force })`), once that worker has exited.
+ */
+export interface SaveSpec {
+  /** The absolute path the body ends up at, renamed there once complete. */
+  readonly path: string;
+  /** The temporary file the worker writes first, a sibling of `path`; created exclusively. */
+  readonly partial: string;
 }
 
 /** The session's cookie jar, as the worker calls it on the main thread for each hop of a request. */
@@ -211,8 +226,18 @@ export interface CancelMessage {
   readonly reason: CancelReason;
 }
 
+/** main -> worker, at close: flush stdout and stderr, then answer {@link DrainedMessage}. */
+export interface DrainMessage {
+  readonly type: typeof MessageType.drain;
+}
+
+/** worker -> main, on the lane: everything the worker wrote to stdout and stderr has been delivered. */
+export interface DrainedMessage {
+  readonly type: typeof MessageType.drained;
+}
+
 /** What the main thread sends on a lane. */
-export type LaneMessage = BatchMessage | CancelMessage;
+export type LaneMessage = BatchMessage | CancelMessage | DrainMessage;
 
 /** Epoch milliseconds with sub-millisecond precision, comparable across threads. */
 export function epochNow(): number {

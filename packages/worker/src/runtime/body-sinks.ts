@@ -3,8 +3,9 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type MessagePort, threadId } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { type RequestRef, ResponseTooLargeError, SaveFailedError } from '../errors.js';
+import type { SaveSpec } from '../protocol/messages.js';
 import { type StreamMessage, StreamMessageType } from '../protocol/stream.js';
 
 /**
@@ -55,11 +56,12 @@ export function readAll(body: Readable, limit: number, ref: RequestRef, onBytes?
 }
 
 /**
- * Writes the body to `path` in constant memory; resolves with the byte count. The bytes go to a
- * sibling temporary file renamed over `path` once complete, so `path` never holds half a body: a
- * failed download leaves any earlier file there as it was.
+ * Writes the body to `path` in constant memory; resolves with the byte count. The bytes go to the
+ * temporary file `partial` (named by the main thread, which removes it if this worker dies), renamed
+ * over `path` once complete, so `path` never holds half a body: a failed download leaves any earlier
+ * file there as it was.
  */
-export async function saveFile(body: Readable, path: string, ref: RequestRef, onBytes?: OnBytes): Promise<number> {
+export async function saveFile(body: Readable, { path, partial }: SaveSpec, ref: RequestRef, onBytes?: OnBytes): Promise<number> {
   let size = 0;
   const counter = new Transform({
     transform(chunk: Uint8Array, _encoding, done) {
@@ -68,7 +70,6 @@ export async function saveFile(body: Readable, path: string, ref: RequestRef, on
       done(null, chunk);
     },
   });
-  const partial = `${path}.${process.pid}.${threadId}.${++partials}.partial`;
   try {
     await pipeline(body, counter, createWriteStream(partial, { flags: 'wx' }));
     await rename(partial, path);
@@ -79,8 +80,6 @@ export async function saveFile(body: Readable, path: string, ref: RequestRef, on
     throw error;
   }
 }
-
-let partials = 0;
 
 function isFileError(error: unknown): boolean {
   return typeof (error as { syscall?: unknown })?.syscall === 'string' && typeof (error as { path?: unknown }).path === 'string';
