@@ -43,6 +43,7 @@ export {
   TlsError,
   TooManyRedirectsError,
   UnknownCallbackError,
+  UnknownHookError,
   UploadError,
   WorkerCrashedError,
 } from '@threadfetch/worker';

@@ -165,6 +165,11 @@ export class UnknownCallbackError extends ThreadfetchError {
   override readonly code = 'TF_ERR_UNKNOWN_CALLBACK';
 }
 
+/** A callback called `ctx.hooks.name(...)` for a hook the request did not pass; the message names the hooks it passed. */
+export class UnknownHookError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_UNKNOWN_HOOK';
+}
+
 /** The callbacks module could not be imported in the worker. `cause` is the import error. */
 export class CallbacksModuleError extends ThreadfetchError {
   override readonly code = 'TF_ERR_CALLBACKS_MODULE';
@@ -227,6 +232,7 @@ export const errorClasses = {
   TF_ERR_SAVE_FAILED: SaveFailedError,
   TF_ERR_UPLOAD_FAILED: UploadError,
   TF_ERR_UNKNOWN_CALLBACK: UnknownCallbackError,
+  TF_ERR_UNKNOWN_HOOK: UnknownHookError,
   TF_ERR_CALLBACKS_MODULE: CallbacksModuleError,
   TF_ERR_WORKER_CRASHED: WorkerCrashedError,
   TF_ERR_DEPENDENCY_FAILED: DependencyError,

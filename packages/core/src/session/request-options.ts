@@ -133,6 +133,7 @@ export function prepareRequest(
   }
   const onProgress = o.onProgress as PreparedRequest['onProgress'];
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new InvalidArgumentError('onProgress must be a function');
+  const hooks = checkHooks(o.hooks);
   const keepBody = o.keepBody ?? true;
   if (typeof keepBody !== 'boolean') throw new InvalidArgumentError(`keepBody must be a boolean, got ${show(keepBody)}`);
   return {
@@ -149,6 +150,7 @@ export function prepareRequest(
       saveTo: saveTarget(savePath(o.saveTo), id),
       stream: undefined,
       hooks: undefined,
+      hookNames: hooks && Object.keys(hooks),
       cookies: undefined,
       transport: transport.spec,
     },
@@ -156,7 +158,7 @@ export function prepareRequest(
     signal,
     throwHttpErrors: transport.throwHttpErrors,
     onProgress,
-    hooks: checkHooks(o.hooks),
+    hooks,
     cookies,
   };
 }

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, threadId } from 'node:worker_threads';
-import { FuturesSession, type ThreadfetchError } from '@threadfetch/core';
+import { FuturesSession, type ThreadfetchError, UnknownHookError } from '@threadfetch/core';
 import { type BackgroundServer, fixtures, startBackgroundServer } from './helpers.js';
 
 let server: BackgroundServer;
@@ -82,18 +82,27 @@ describe('ctx.hooks', () => {
     await assert.rejects(session.get('/ok', { background: 'missingHook' }), (e: ThreadfetchError) => {
       assert.equal(e.code, 'TF_ERR_CALLBACK_FAILED');
       assert.match(e.message, /absent/);
+      assert.equal((e.cause as ThreadfetchError).code, 'TF_ERR_UNKNOWN_HOOK');
+      assert.match((e.cause as Error).message, /no hook "absent" was passed with the request \(the request passed no hooks\)/);
       return true;
     });
   });
 
-  it('calling a hook the request did not pass (it passed others) fails the request, naming the hook', {
-    todo: 'bug: the error is comlink’s "Cannot read properties of undefined (reading \'apply\')", which names neither the hook nor hooks',
-  }, async () => {
-    await assert.rejects(session.get('/ok', { background: 'missingHook', hooks: { note: () => 1 } }), (e: ThreadfetchError) => {
+  it('calling a hook the request did not pass (it passed others) fails the request, naming the hook', async () => {
+    await assert.rejects(session.get('/ok', { background: 'missingHook', hooks: { note: () => 1, log: () => 2 } }), (e: ThreadfetchError) => {
       assert.equal(e.code, 'TF_ERR_CALLBACK_FAILED');
       assert.match(e.message, /absent/);
+      assert.ok(e.cause instanceof UnknownHookError, String(e.cause));
+      assert.equal(e.cause.code, 'TF_ERR_UNKNOWN_HOOK');
+      assert.match(e.cause.message, /ctx\.hooks\.absent\(\): no hook "absent" was passed with the request \(hooks passed: note, log\)/);
       return true;
     });
+  });
+
+  it('ctx.hooks has exactly the hooks the request passed: Object.keys and `in` tell them', async () => {
+    const withNote = await session.get('/ok', { background: 'hookNames', hooks: { note: () => 1 } });
+    assert.deepEqual(withNote.data, { keys: ['note'], hasNote: true, hasAbsent: false });
+    assert.deepEqual((await session.get('/ok', { background: 'hookNames' })).data, { keys: [], hasNote: false, hasAbsent: false });
   });
 
   it('a hook returning what cannot be cloned fails the request, not the worker', async () => {

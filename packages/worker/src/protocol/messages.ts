@@ -72,6 +72,8 @@ export interface RequestSpec {
   readonly stream: MessagePort | undefined;
   /** comlink endpoint of the caller's `hooks`, called from callbacks as ctx.hooks. */
   readonly hooks: MessagePort | undefined;
+  /** The names of the caller's `hooks` (ctx.hooks has these; other names fail with TF_ERR_UNKNOWN_HOOK). */
+  readonly hookNames: readonly string[] | undefined;
   /** comlink endpoint of the session's cookie jar ({@link CookieJarRemote}); with it the worker follows redirects hop by hop. */
   readonly cookies: MessagePort | undefined;
   /** Connection and response limits; one object shared by the requests of a session, so sent once per batch. */

@@ -42,7 +42,7 @@ export async function runRequest(
 ): Promise<PackedResult> {
   const request: RequestRef = { method: spec.method, url: spec.url };
   const times: [number, number, number, number, number] = [received, 0, 0, 0, 0];
-  const hooks = openHooks(spec.hooks);
+  const hooks = openHooks(spec.hooks, spec.hookNames);
   let opened: OpenResponse | undefined;
   try {
     const fn = spec.background === undefined ? undefined : await findCallback(spec.background, spec.callbacks, request);
