@@ -37,54 +37,124 @@ export class StreamResponse {
   }
 }
 
+/** What a stream port tells its request. */
+export interface StreamEvents {
+  /** The head arrived: the future resolves with the response. */
+  head(res: StreamResponse): void;
+  /** The request failed before its head: the future rejects. */
+  error(error: Error): void;
+  /** Bytes read by the worker so far; the last report comes before the body's end. */
+  progress(loaded: number, total: number | undefined): void;
+  /** Called once, when the stream is over: its body ended, errored or was cancelled, or it failed before its head. */
+  done(): void;
+}
+
 /**
- * Listens on the main side of a stream port: calls `onHead` once with the response, whose body the
- * worker's chunks feed; each chunk read sends one credit back. Errors after the head error the body.
+ * The main side of a stream port: calls `head` once with the response, whose body the worker's chunks
+ * feed; each chunk read sends one credit back. The port alone settles the stream (see protocol/stream.ts):
+ * the lane's result may overtake the head, so {@link StreamReceiver.settle} only keeps it as a fallback.
  */
-export function receiveStream(port: MessagePort, onHead: (res: StreamResponse) => void, onError: (error: Error) => void): void {
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let opened = false;
-  let finished = false;
-  const finish = () => {
-    finished = true;
-    port.close();
-  };
-  const body = new ReadableStream<Uint8Array>(
-    {
-      start(c) {
-        controller = c;
+export class StreamReceiver {
+  readonly #port: MessagePort;
+  readonly #events: StreamEvents;
+  readonly #body: ReadableStream<Uint8Array>;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #opened = false;
+  #finished = false;
+  /** The worker closed its side (its request is over, or its thread ended). */
+  #peerClosed = false;
+  /** What fails the stream if the port closes with neither an end nor an error: the lane's result. */
+  #fallback: Error | undefined;
+
+  constructor(port: MessagePort, events: StreamEvents) {
+    this.#port = port;
+    this.#events = events;
+    this.#body = new ReadableStream<Uint8Array>(
+      {
+        start: (c) => {
+          this.#controller = c;
+        },
+        pull: () => {
+          if (!this.#finished) port.postMessage({ type: StreamMessageType.credit, n: 1 } satisfies StreamMessage);
+        },
+        cancel: () => {
+          if (!this.#finished) port.postMessage({ type: StreamMessageType.cancel } satisfies StreamMessage);
+          this.#finish();
+        },
       },
-      pull() {
-        if (!finished) port.postMessage({ type: StreamMessageType.credit, n: 1 } satisfies StreamMessage);
-      },
-      cancel() {
-        if (!finished) port.postMessage({ type: StreamMessageType.cancel } satisfies StreamMessage);
-        finish();
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  port.on('message', (message: StreamMessage) => {
-    if (finished) return;
+      { highWaterMark: 0 },
+    );
+    port.on('message', (message: StreamMessage) => this.#onMessage(message));
+    // Messages sent before a close arrive before it: nothing the worker sent is lost.
+    port.once('close', () => this.#onClose());
+  }
+
+  /** true once the body ended, errored or was cancelled (or the request failed before its head). */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /**
+   * Fails the stream with an error raised on the main thread (a crash, the pool shut down, an abort):
+   * before its head the request rejects, after it the body errors. The worker is told to stop.
+   */
+  fail(error: Error): void {
+    if (this.#finished) return;
+    if (this.#opened) this.#controller.error(error);
+    else this.#events.error(error);
+    this.#port.postMessage({ type: StreamMessageType.cancel } satisfies StreamMessage);
+    this.#finish();
+  }
+
+  /**
+   * The worker's result came on the lane. Its head, chunks and end or error were all sent before it,
+   * on this port, and may still be on their way: `error` is used only if the port closes without them.
+   */
+  settle(error: Error): void {
+    if (this.#finished) return;
+    this.#fallback = error;
+    if (this.#peerClosed) this.fail(error);
+  }
+
+  #onMessage(message: StreamMessage): void {
+    if (this.#finished) return;
     switch (message.type) {
       case StreamMessageType.head:
-        opened = true;
-        onHead(new StreamResponse(message, body));
+        this.#opened = true;
+        this.#events.head(new StreamResponse(message, this.#body));
         break;
       case StreamMessageType.chunk:
-        controller.enqueue(message.chunk);
+        this.#controller.enqueue(message.chunk);
+        break;
+      case StreamMessageType.progress:
+        this.#events.progress(message.loaded, message.total);
         break;
       case StreamMessageType.end:
-        controller.close();
-        finish();
+        this.#controller.close();
+        this.#finish();
         break;
       case StreamMessageType.error: {
         const error = deserializeError(message.error);
-        if (opened) controller.error(error);
-        else onError(error);
-        finish();
+        if (this.#opened) this.#controller.error(error);
+        else this.#events.error(error);
+        this.#finish();
         break;
       }
     }
-  });
+  }
+
+  /**
+   * The port closed with the stream unfinished: the worker's thread ended, or its request was over
+   * without an end. The executor reports a lost worker (`fail`); a result already in (`settle`) decides now.
+   */
+  #onClose(): void {
+    this.#peerClosed = true;
+    if (!this.#finished && this.#fallback) this.fail(this.#fallback);
+  }
+
+  #finish(): void {
+    this.#finished = true;
+    this.#port.close();
+    this.#events.done();
+  }
 }

@@ -1,13 +1,13 @@
 /** One request on the main thread: the job the executor runs, tied to its future, timer and signal. */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { AbortedError, CallbackError, HttpStatusError, type RequestRef, TimeoutError } from '@threadfetch/worker';
+import { AbortedError, CallbackError, HttpStatusError, NetworkError, type RequestRef, TimeoutError } from '@threadfetch/worker';
 import { type CancelReason, deserializeError, epochNow, type RequestSpec, type ResultEnvelope } from '@threadfetch/worker/protocol';
 import { type Endpoint, expose } from 'comlink';
 import type { CookieJar } from 'tough-cookie';
 import { type Executor, type Job, JobState } from '../executor/job.js';
 import type { FutureControl } from '../future/future.js';
 import { Response, type Timings } from '../response/response.js';
-import { receiveStream } from '../response/stream-response.js';
+import { StreamReceiver } from '../response/stream-response.js';
 import { exposeJar } from './cookies.js';
 import type { ResolvedSessionOptions } from './options.js';
 import { type PreparedRequest, prepareRequest } from './request-options.js';
@@ -27,6 +27,10 @@ export class Call implements Job {
   readonly #prepared: PreparedRequest;
   #port: MessagePort | undefined;
   #jarPort: MessagePort | undefined;
+  /** session.stream(): the main side of the body's port. */
+  #stream: StreamReceiver | undefined;
+  /** Told once the call is over: when its future settles, or for a stream, when its body is finished. */
+  #done: (() => void)[] | undefined = [];
   #timer: NodeJS.Timeout | undefined;
   #onAbort: (() => void) | undefined;
 
@@ -57,6 +61,7 @@ export class Call implements Job {
 
   /** Arms the deadline and the signal, and hands the job to the executor. */
   start(): void {
+    this.#control.onSettle((error) => this.#cleanup(error));
     const signal = this.#signal;
     if (signal?.aborted) {
       this.#control.markCancelled();
@@ -74,14 +79,14 @@ export class Call implements Job {
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
     this.#control.onCancel = (reason) => this.abort(new AbortedError('request cancelled', { cause: reason, request: this.ref }), 'cancel', true);
-    this.#control.onSettle(() => this.#cleanup());
     this.#executor.submit(this);
   }
 
   /** Download progress from the worker, passed to `onProgress`; a handler that throws fails the request. */
   progress(loaded: number, total: number | undefined): void {
     const onProgress = this.#prepared.onProgress;
-    if (!onProgress || this.state === JobState.finished) return;
+    // A stream's reports come on its port, in order with its body: they count until its end.
+    if (!onProgress || (this.#stream ? this.#stream.finished : this.state === JobState.finished)) return;
     try {
       onProgress({ loaded, total });
     } catch (error) {
@@ -94,13 +99,34 @@ export class Call implements Job {
    * `cancelled` marks the future cancelled (cancel() or the signal), as opposed to failed (deadline, onProgress).
    */
   abort(error: Error, reason: CancelReason, cancelled = false): boolean {
-    if (!this.#executor.cancel(this, reason)) return false;
+    const stream = this.#stream;
+    // A stream's worker may be done while its body is still on the way: that body can still be failed.
+    if (!this.#executor.cancel(this, reason) && !(stream && !stream.finished)) return false;
     if (cancelled) this.#control.markCancelled();
     this.#control.reject(error);
+    // A stream whose future resolved at its head: its body errors with the same error.
+    stream?.fail(error);
     return true;
   }
 
+  /**
+   * Runs `listener` once the call is over: when its future settles, or, for `session.stream()`, once
+   * the body ended, errored or was cancelled (a resolved stream is still being read). Sessions drain on this.
+   */
+  onDone(listener: () => void): void {
+    if (this.#done) this.#done.push(listener);
+    else listener();
+  }
+
   finish(result: ResultEnvelope | Error): void {
+    const stream = this.#stream;
+    if (stream) {
+      // Errors raised on the main thread (a crash, the pool shut down) fail the body too. The worker's
+      // result is only a fallback: the stream port carries the head, the body and its end or error.
+      if (result instanceof Error) stream.fail(result);
+      else stream.settle(result.ok ? new NetworkError('the worker closed the stream before its end', { request: this.ref }) : deserializeError(result.error));
+      return;
+    }
     if (result instanceof Error) {
       this.#control.reject(result);
       return;
@@ -164,18 +190,28 @@ export class Call implements Job {
     return { ...spec, headers, cookies: remote };
   }
 
-  /** For session.stream(): the future resolves with the head; the body follows on the port. */
+  /**
+   * For session.stream(): the future resolves with the head; the body and progress follow on the port.
+   * The call is over when the stream is; a future rejected any other way (its signal, the queue) ends it.
+   */
   #openStream(): MessagePort {
     const { port1, port2 } = new MessageChannel();
-    receiveStream(
-      port1,
-      (res) => this.#control.resolve(res as never),
-      (error) => this.#control.reject(error),
-    );
+    this.#stream = new StreamReceiver(port1, {
+      head: (res) => this.#control.resolve(res as never),
+      error: (error) => this.#control.reject(error),
+      progress: (loaded, total) => this.progress(loaded, total),
+      done: () => this.#over(),
+    });
     return port2;
   }
 
-  #cleanup(): void {
+  #over(): void {
+    const listeners = this.#done;
+    this.#done = undefined;
+    if (listeners) for (const listener of listeners) listener();
+  }
+
+  #cleanup(error: Error | undefined): void {
     // A streamed body never handed to a worker (cancelled or timed out in the queue): its source is
     // cancelled, so a file or socket behind it is released. Once transferred it is locked: the worker's.
     const body = this.spec.body;
@@ -184,5 +220,8 @@ export class Call implements Job {
     this.#jarPort?.close();
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
+    // A stream rejected before its head (its signal, the queue, a failure) is over; one resolved goes on.
+    if (!this.#stream) this.#over();
+    else if (error) this.#stream.fail(error);
   }
 }

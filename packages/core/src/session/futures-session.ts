@@ -153,8 +153,9 @@ export class FuturesSession<M = AnyCallbacks> {
     }
     this.#pending.add(call);
     diagnostics.created(call);
-    control.onSettle((error, value) => {
-      diagnostics.settled(call, error, (value as { status?: number } | undefined)?.status);
+    control.onSettle((error, value) => diagnostics.settled(call, error, (value as { status?: number } | undefined)?.status));
+    // Pending until the call is over: a stream resolves at its head, and close() drains its body too.
+    call.onDone(() => {
       this.#pending.delete(call);
       if (this.#pending.size === 0 && this.#drained.length > 0) for (const done of this.#drained.splice(0)) done();
     });

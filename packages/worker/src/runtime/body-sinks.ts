@@ -7,6 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { type RequestRef, ResponseTooLargeError, SaveFailedError } from '../errors.js';
 import type { SaveSpec } from '../protocol/messages.js';
 import { type StreamMessage, StreamMessageType } from '../protocol/stream.js';
+import type { Cancellation } from './cancellation.js';
 
 /**
  * Stops a body nobody will read. undici's body emits an abort error when destroyed unread, and an
@@ -90,20 +91,29 @@ export const streamWindow = 8;
 
 /**
  * Sends the body through `port` as transferred chunks, with credit-based backpressure: at most
- * {@link streamWindow} chunks unacknowledged. The main thread's `cancel` message stops the body.
+ * {@link streamWindow} chunks unacknowledged. The main thread's `cancel` message, or its side of the
+ * port closing, stops the body: resolves false. The request's `signal` (cancelled on the lane) rejects
+ * with its reason, even while waiting for credit. Resolves true once the body was sent whole; the caller
+ * sends the end, after the last progress report.
  */
-export async function streamToPort(body: Readable, port: MessagePort, onBytes?: OnBytes): Promise<number> {
+export async function streamToPort(body: Readable, port: MessagePort, signal: Cancellation, onBytes?: OnBytes): Promise<boolean> {
   let credit = streamWindow;
   let wake: (() => void) | undefined;
   let cancelled = false;
-  port.on('message', (message: StreamMessage) => {
-    if (message.type === StreamMessageType.credit) credit += message.n;
-    else if (message.type === StreamMessageType.cancel) {
-      cancelled = true;
-      discard(body);
-    }
+  const stop = () => {
+    if (!cancelled) discard(body);
+    cancelled = true;
     wake?.();
-  });
+  };
+  const onMessage = (message: StreamMessage) => {
+    if (message.type === StreamMessageType.credit) credit += message.n;
+    else if (message.type === StreamMessageType.cancel) stop();
+    wake?.();
+  };
+  const onAbort = () => wake?.();
+  port.on('message', onMessage);
+  port.once('close', stop);
+  signal.once('abort', onAbort);
   let size = 0;
   try {
     for await (const chunk of body as AsyncIterable<Uint8Array>) {
@@ -112,12 +122,16 @@ export async function streamToPort(body: Readable, port: MessagePort, onBytes?: 
       onBytes?.(size);
       port.postMessage({ type: StreamMessageType.chunk, chunk: copy } satisfies StreamMessage, [copy.buffer]);
       credit -= 1;
-      while (credit <= 0 && !cancelled) await new Promise<void>((resolve) => (wake = resolve));
+      while (credit <= 0 && !cancelled && !signal.aborted) await new Promise<void>((resolve) => (wake = resolve));
       if (cancelled) break;
+      if (signal.aborted) throw signal.reason;
     }
   } catch (error) {
     if (!cancelled) throw error;
+  } finally {
+    port.off('message', onMessage);
+    port.off('close', stop);
+    signal.off('abort', onAbort);
   }
-  if (!cancelled) port.postMessage({ type: StreamMessageType.end } satisfies StreamMessage);
-  return size;
+  return !cancelled;
 }

@@ -1,4 +1,6 @@
 /** Runs one request spec in the worker: open, consume the body, call back, and pack the result envelope. */
+
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { serializeError } from '../error-wire.js';
 import { CallbackError, InvalidArgumentError, type RequestRef, ThreadfetchError } from '../errors.js';
 import { epochNow, MessageType, type ProgressMessage, type RequestSpec, type ResultEnvelope } from '../protocol/messages.js';
@@ -54,7 +56,12 @@ export async function runRequest(
     }
     opened = spec.cookies ? await openWithJar(spec, signal, spec.cookies) : await open(spec, signal);
     times[1] = epochNow();
-    const progress = spec.progress ? progressReporter(spec.id, opened.length, sendProgress) : undefined;
+    // A stream's progress goes on its port, in order with its chunks, so the last report comes before the end.
+    const port = spec.stream;
+    const report: ReportProgress = port
+      ? (loaded, total) => port.postMessage({ type: StreamMessageType.progress, loaded, total } satisfies StreamMessage)
+      : (loaded, total) => sendProgress({ type: MessageType.progress, id: spec.id, loaded, total });
+    const progress = spec.progress ? progressReporter(opened.length, report) : undefined;
     const onBytes = progress?.onBytes;
     const ctx: CallbackContext | undefined = fn && {
       get signal() {
@@ -65,11 +72,15 @@ export async function runRequest(
     };
     let body: Uint8Array = empty;
     let data: unknown;
-    if (spec.stream) {
-      spec.stream.postMessage(head(opened) satisfies StreamMessage);
-      await streamToPort(opened.body, spec.stream, onBytes);
+    if (port) {
+      port.postMessage(head(opened) satisfies StreamMessage);
+      const whole = await streamToPort(opened.body, port, signal, onBytes);
+      progress?.flush();
+      if (whole) port.postMessage({ type: StreamMessageType.end } satisfies StreamMessage);
     } else if (fn && isStreaming(fn)) {
-      data = await call(() => fn(streamingResponse(opened as OpenResponse), ctx!), spec, signal, request);
+      const source = callbackBody(opened.body, onBytes);
+      data = await call(() => fn(streamingResponse(opened as OpenResponse, source.body), ctx!), spec, signal, request, source.failure);
+      discard(source.body);
       discard(opened.body);
     } else if (spec.saveTo !== undefined) {
       await saveFile(opened.body, spec.saveTo, request, onBytes);
@@ -111,13 +122,19 @@ export async function runRequest(
   }
 }
 
-/** Runs a user callback; what it throws becomes a CallbackError (or the abort reason, if aborted). */
-async function call(run: () => unknown, spec: RequestSpec, signal: Cancellation, request: RequestRef): Promise<unknown> {
+/**
+ * Runs a user callback; what it throws becomes a CallbackError (or the abort reason, if aborted). A
+ * streaming callback that throws the error its body failed with (or one caused by it) fails as reading
+ * the body would have without a callback: TF_ERR_BODY_INCOMPLETE, TF_ERR_BODY_TIMEOUT, ...
+ */
+async function call(run: () => unknown, spec: RequestSpec, signal: Cancellation, request: RequestRef, bodyFailure?: () => unknown): Promise<unknown> {
   let data: unknown;
   try {
     data = await run();
   } catch (error) {
     if (signal.aborted) throw signal.reason;
+    const fault = bodyFailure?.();
+    if (fault !== undefined && causedBy(error, fault)) throw failure(fault, signal, request, spec.transport, 'body');
     throw new CallbackError(`background callback "${spec.background}" failed: ${(error as Error)?.message ?? error}`, { cause: error, request });
   }
   if (signal.aborted) throw signal.reason;
@@ -129,7 +146,36 @@ function head(opened: OpenResponse): StreamMessage {
   return { type: StreamMessageType.head, status: res.status, statusText: res.statusText, headers: opened.headers, url: res.url, redirected: res.redirected };
 }
 
-function streamingResponse(opened: OpenResponse): StreamingBackgroundResponse {
+/** true when `error` is `fault`, or has it in its chain of causes. */
+function causedBy(error: unknown, fault: unknown): boolean {
+  let e = error;
+  for (let depth = 0; depth < 16 && e !== null && typeof e === 'object'; depth++, e = (e as { cause?: unknown }).cause) if (e === fault) return true;
+  return false;
+}
+
+/**
+ * The body a streaming callback reads: counted for progress when asked for, and watched for the
+ * error it fails with (a cut connection, a stall), so that failure is reported as the body's.
+ */
+function callbackBody(body: Readable, onBytes: OnBytes | undefined): { body: Readable; failure(): unknown } {
+  let fault: unknown;
+  body.once('error', (error) => (fault ??= error));
+  if (!onBytes) return { body, failure: () => fault };
+  let size = 0;
+  const counter = new Transform({
+    transform(chunk: Uint8Array, _encoding, done) {
+      size += chunk.byteLength;
+      onBytes(size);
+      done(null, chunk);
+    },
+  });
+  // The source's error destroys the counter with that same error: the callback sees it as it is.
+  return { body: pipeline(body, counter, noop), failure: () => fault };
+}
+
+function noop(): void {}
+
+function streamingResponse(opened: OpenResponse, body: Readable): StreamingBackgroundResponse {
   const res = new WorkerResponse({ ...opened, body: empty });
   return {
     status: res.status,
@@ -138,18 +184,21 @@ function streamingResponse(opened: OpenResponse): StreamingBackgroundResponse {
     headers: toHeaders(opened.headers),
     url: res.url,
     redirected: res.redirected,
-    body: opened.body,
+    body,
   };
 }
 
-/** Posts progress at most every 100 ms; `flush` posts the last count if it was not posted. */
-function progressReporter(id: number, total: number | undefined, sendProgress: (message: ProgressMessage) => void): { onBytes: OnBytes; flush(): void } {
+/** Sends one progress report: on the lane, or on a stream's own port. */
+type ReportProgress = (loaded: number, total: number | undefined) => void;
+
+/** Reports progress at most every 100 ms; `flush` reports the last count if it was not reported. */
+function progressReporter(total: number | undefined, report: ReportProgress): { onBytes: OnBytes; flush(): void } {
   let last = 0;
   let pending: NodeJS.Timeout | undefined;
   let loaded = 0;
   const post = () => {
     last = Date.now();
-    sendProgress({ type: MessageType.progress, id, loaded, total });
+    report(loaded, total);
   };
   let posted = -1;
   const send = () => {
