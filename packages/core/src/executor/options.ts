@@ -9,7 +9,7 @@ export interface ExecutorOptions {
   readonly maxWorkers?: number;
   /** Requests in flight per worker; more wait in the main-thread queue. @default 64 */
   readonly concurrencyPerWorker?: number;
-  /** Requests that may wait in the queue beyond those in flight; past it a request fails with TF_ERR_QUEUE_FULL. @default Infinity */
+  /** Requests that may wait in the queue beyond those in flight; past it a request fails at once with TF_ERR_QUEUE_FULL (counted in `stats().failed`). @default Infinity */
   readonly maxQueue?: number;
   /**
    * Added to each worker thread's nice value (0 to 19; Linux and macOS), so that the main thread wins

@@ -4,7 +4,7 @@ import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 /** One worker thread's load. */
 export interface WorkerLoad {
   readonly threadId: number;
-  /** Requests running on it now (counted by the worker, in shared memory). */
+  /** Requests sent to it and not yet back: counted on the main thread, from its lane. */
   readonly inflight: number;
 }
 
@@ -19,13 +19,19 @@ export interface LatencyPercentiles {
 
 /** A snapshot of an executor's state and history (since it was made). */
 export interface ExecutorStats {
-  /** Waiting on the main thread for a free slot. */
+  /** Waiting on the main thread's queue for a free slot (up to `maxQueue`). */
   readonly queued: number;
-  /** Sent to workers, not yet back. */
+  /**
+   * Given a slot (at most `maxWorkers * concurrencyPerWorker`), not yet back: sent to a worker, or
+   * about to be (this turn's batch, or waiting for a worker that is starting or replacing a dead one).
+   */
   readonly inflight: number;
   /** Finished with a response. */
   readonly completed: number;
-  /** Finished with an error (cancellations not included). */
+  /**
+   * Finished with an error: in a worker, a worker crash, or refused by the executor (TF_ERR_QUEUE_FULL
+   * past `maxQueue`, TF_ERR_SESSION_CLOSED once it is shut down). Cancellations are not included.
+   */
   readonly failed: number;
   /** Cancelled: `cancel()`, a signal, a deadline, or `close({ force })`. */
   readonly cancelled: number;

@@ -112,7 +112,7 @@ export class ThreadExecutor implements Executor {
 
   submit(job: Job): void {
     if (this.#destroyed) {
-      job.finish(new SessionClosedError('the executor is shut down', { request: job.ref }));
+      this.#fail(job, new SessionClosedError('the executor is shut down', { request: job.ref }));
       return;
     }
     if (this.#inflight < this.#capacity) {
@@ -120,7 +120,7 @@ export class ThreadExecutor implements Executor {
       return;
     }
     if (this.#queue.size >= this.options.maxQueue) {
-      job.finish(new QueueFullError(`more than maxQueue (${this.options.maxQueue}) requests are waiting`, { request: job.ref }));
+      this.#fail(job, new QueueFullError(`more than maxQueue (${this.options.maxQueue}) requests are waiting`, { request: job.ref }));
       return;
     }
     job.state = JobState.queued;
@@ -278,7 +278,10 @@ export class ThreadExecutor implements Executor {
     return true;
   }
 
-  /** Finishes a job that is in flight (outbox or lane) with an error raised on the main thread. */
+  /**
+   * Finishes a job with an error raised on the main thread: in flight (outbox or lane), or refused at
+   * submit (queue full, executor shut down). Counted failed unless it was cancelled first.
+   */
   #fail(job: Job, error: Error): void {
     if (job.state === JobState.inflight) this.#inflight -= 1;
     job.state = JobState.finished;

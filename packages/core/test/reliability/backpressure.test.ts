@@ -58,6 +58,7 @@ describe('backpressure', () => {
         (e: ThreadfetchError) => e.code === 'TF_ERR_QUEUE_FULL' && e.message.includes('maxQueue (2)') && e.message.includes(`GET ${server.url}/ok?n=3`),
       );
       assert.equal(s.stats().queued, 2);
+      assert.equal(s.stats().failed, 1, 'a refused request is counted failed');
       await waitFor(() => server.held.length === 1, 'the first request to reach the server');
       server.releaseAll();
       assert.equal((await running).status, 200);
@@ -83,6 +84,7 @@ describe('backpressure', () => {
         outcomes.map((r) => (r.ok ? 'ok' : r.code)),
         ['ok', 'ok', 'TF_ERR_QUEUE_FULL', 'TF_ERR_QUEUE_FULL', 'TF_ERR_QUEUE_FULL'],
       );
+      assert.deepEqual({ completed: s.stats().completed, failed: s.stats().failed }, { completed: 2, failed: 3 });
     } finally {
       await s.close({ force: true });
     }
