@@ -5,7 +5,11 @@ import { deserializeError, type StreamMessage, StreamMessageType } from '@thread
 
 type Head = Extract<StreamMessage, { type: 'head' }>;
 
-/** The response of `session.stream()`; `body` is read as it arrives, with backpressure to the worker. */
+/**
+ * The response of `session.stream()`; `body` is read as it arrives, with backpressure to the worker.
+ * The request lasts until the body ends, errors or is cancelled: `session.close()` waits for it; a crash
+ * of its worker errors it with TF_ERR_WORKER_CRASHED, `close({ force: true })` with TF_ERR_ABORTED.
+ */
 export class StreamResponse {
   readonly status: number;
   readonly statusText: string;
