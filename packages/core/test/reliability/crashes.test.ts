@@ -4,8 +4,14 @@
  * worker and the queue go on; the pool replaces the worker. Then `crashRetries`.
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FuturesSession, type ThreadfetchError } from '@threadfetch/core';
+import { startServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { type Crashy, crashy, outcome, type ReliabilityServer, startReliabilityServer } from './helpers.js';
 
@@ -171,6 +177,39 @@ describe('crashRetries', () => {
     } finally {
       server.releaseAll();
       await s.close({ force: true });
+    }
+  });
+
+  it('a saveTo download lost with its worker is sent again: its temporary file was removed first, and only the whole file is left', async () => {
+    // Each /half response sends half its body, then waits to be ended.
+    const half = Buffer.alloc(65_536, 'a');
+    const halves: ServerResponse[] = [];
+    const files = await startServer({
+      '/half': (_req, res) => {
+        res.writeHead(200, { 'content-length': String(2 * half.length) });
+        res.write(half);
+        halves.push(res);
+      },
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'threadfetch-crash-save-'));
+    const s = await session({ maxWorkers: 1, crashRetries: 1 });
+    try {
+      const file = join(dir, 'whole.bin');
+      const download = s.get(`${files.url}/half`, { saveTo: file });
+      await waitFor(() => halves.length === 1 && readdirSync(dir).length === 1, 'the download under way, its temporary file there');
+      const c = await outcome(s.post('/ok?n=save-crasher', { background: 'exits' }));
+      assert.ok(!c.ok && c.code === 'TF_ERR_WORKER_CRASHED', JSON.stringify(c));
+      // The resent request creates the same temporary file exclusively: it fails if the first one is left.
+      await waitFor(() => halves.length === 2, 'the download sent again');
+      for (const res of halves) if (!res.destroyed) res.end(half);
+      assert.equal((await download).body.byteLength, 0);
+      assert.deepEqual(readdirSync(dir), ['whole.bin']);
+      assert.equal((await readFile(file)).byteLength, 2 * half.length);
+    } finally {
+      for (const res of halves) res.destroy();
+      await s.close({ force: true });
+      await files.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
