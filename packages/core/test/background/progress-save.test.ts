@@ -113,6 +113,22 @@ describe('onProgress', () => {
     assertGrowing(reports);
   });
 
+  it('with session.stream(), a handler that throws after the headers errors the body with TF_ERR_CALLBACK_FAILED', async () => {
+    const res = await session.stream('/download', {
+      query: { size: 5_000_000, chunk: 65_536, pause: 5 },
+      onProgress: ({ loaded }) => {
+        if (loaded > 200_000) throw new Error('bar broke');
+      },
+    });
+    await assert.rejects(
+      (async () => {
+        for await (const _chunk of res.body);
+      })(),
+      (e: ThreadfetchError) => e.code === 'TF_ERR_CALLBACK_FAILED' && /bar broke/.test(e.message),
+    );
+    assert.equal((await session.get('/ok')).status, 200);
+  });
+
   it('a handler that throws fails the request with TF_ERR_CALLBACK_FAILED and stops the download', async () => {
     const query = { size: 5_000_000, chunk: 16_384, pause: 5 };
     const future = session.get('/download', {

@@ -78,6 +78,25 @@ describe('streaming callbacks', () => {
     });
   });
 
+  it('a stalled body fails with TF_ERR_BODY_TIMEOUT, with or without a callback', async () => {
+    for (const background of [undefined, 'countBytes'] as const) {
+      await assert.rejects(session.get('/hold-body', { bodyTimeout: 200, ...(background ? { background } : {}) }), (e: ThreadfetchError) => {
+        assert.equal(e.code, 'TF_ERR_BODY_TIMEOUT', `${background}: ${e.message}`);
+        return true;
+      });
+    }
+  });
+
+  it('with progress asked for, a body cut mid-way still fails with TF_ERR_BODY_INCOMPLETE', async () => {
+    const query = { size: 1_000_000, chunk: 65_536, cut: 131_072 };
+    let loaded = 0;
+    await assert.rejects(
+      session.get('/download', { query, background: 'countBytes', onProgress: (p) => (loaded = p.loaded) }),
+      (e: ThreadfetchError) => e.code === 'TF_ERR_BODY_INCOMPLETE',
+    );
+    assert.ok(loaded <= 131_072 + 65_536, `progress counted ${loaded} bytes`);
+  });
+
   it('a body cut mid-way fails the request, never resolves it with a short count', async () => {
     const query = { size: 1_000_000, chunk: 65_536, cut: 131_072 };
     await assert.rejects(session.get('/download', { query, background: 'countBytes' }), (e: ThreadfetchError) => e.code.startsWith('TF_ERR_'));
