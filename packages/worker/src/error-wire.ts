@@ -1,5 +1,6 @@
 /** Errors crossing threads: structured clone drops subclasses and own properties, so errors travel as data. */
 import { errorClasses, type RequestRef, ThreadfetchError } from './errors.js';
+import { redactRequest, redactUrl } from './redact.js';
 
 /** An error as it crosses threads: plain data that structured clone keeps whole. */
 export interface SerializedError {
@@ -13,20 +14,23 @@ export interface SerializedError {
   readonly own: boolean;
 }
 
-/** Turns any thrown value into {@link SerializedError}, following `cause` a few levels deep. */
+/**
+ * Turns any thrown value into {@link SerializedError}, following `cause` a few levels deep.
+ * Credentials in URLs in messages and stacks (an undici error, a callback's own) are redacted.
+ */
 export function serializeError(error: unknown, depth = 0): SerializedError {
   if (!(error instanceof Error)) {
-    return { name: 'Error', message: String(error), stack: undefined, code: undefined, cause: undefined, request: undefined, own: false };
+    return { name: 'Error', message: redactUrl(String(error)), stack: undefined, code: undefined, cause: undefined, request: undefined, own: false };
   }
   const code = (error as { code?: unknown }).code;
   const cause = error.cause !== undefined && depth < 4 ? serializeError(error.cause, depth + 1) : undefined;
   return {
     name: error.name,
-    message: error.message,
-    stack: error.stack,
+    message: redactUrl(error.message),
+    stack: error.stack === undefined ? undefined : redactUrl(error.stack),
     code: typeof code === 'string' ? code : undefined,
     cause,
-    request: error instanceof ThreadfetchError ? (error as ThreadfetchError).request : undefined,
+    request: error instanceof ThreadfetchError ? redactRequest((error as ThreadfetchError).request) : undefined,
     own: error instanceof ThreadfetchError,
   };
 }
@@ -53,7 +57,7 @@ export function deserializeError(data: SerializedError): Error {
   const cause = data.cause ? deserializeError(data.cause) : undefined;
   const error = new Class('', { cause, request: undefined });
   Object.defineProperty(error, 'message', { value: data.message, writable: true, configurable: true });
-  Object.defineProperty(error, 'request', { value: data.request, enumerable: true });
+  Object.defineProperty(error, 'request', { value: redactRequest(data.request), enumerable: true });
   if (data.stack !== undefined) error.stack = data.stack;
   return error;
 }

@@ -3,7 +3,9 @@
  * belongs to a request carries `request` ({ method, url }) and names it in its message.
  * Structured clone drops subclasses and custom properties, so errors cross threads as
  * {@link SerializedError} and are rebuilt from `code` by {@link deserializeError}.
+ * Credentials in URLs never show: `request.url` and the message are redacted ({@link redactUrl}).
  */
+import { redactRequest, redactUrl } from './redact.js';
 
 /** Which request an error belongs to. */
 export interface RequestRef {
@@ -25,8 +27,8 @@ export class ThreadfetchError extends Error {
   readonly request: RequestRef | undefined;
 
   constructor(message: string, options: ThreadfetchErrorOptions = {}) {
-    const { request } = options;
-    super(request ? `${message} (${request.method} ${request.url})` : message, options.cause === undefined ? {} : { cause: options.cause });
+    const request = redactRequest(options.request);
+    super(redactUrl(request ? `${message} (${request.method} ${request.url})` : message), options.cause === undefined ? {} : { cause: options.cause });
     this.request = request;
   }
 
@@ -52,8 +54,8 @@ export class InvalidArgumentError extends TypeError {
   readonly request: RequestRef | undefined;
 
   constructor(message: string, options: ThreadfetchErrorOptions = {}) {
-    const { request } = options;
-    super(request ? `${message} (${request.method} ${request.url})` : message, options.cause === undefined ? {} : { cause: options.cause });
+    const request = redactRequest(options.request);
+    super(redactUrl(request ? `${message} (${request.method} ${request.url})` : message), options.cause === undefined ? {} : { cause: options.cause });
     this.request = request;
   }
 

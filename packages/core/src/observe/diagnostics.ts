@@ -2,11 +2,11 @@
  * `node:diagnostics_channel` events, all published on the main thread. What happens in a worker
  * (`headers`) is published when its result comes back, with the time it happened (`at`, epoch ms).
  * Nothing is built unless a channel has subscribers. Messages carry the request's method and URL
- * (`request`), never its headers or body.
+ * (`request`, the URL's user and password `[redacted]`), never its headers or body.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { RequestRef } from '@threadfetch/worker';
-import type { ResultEnvelope } from '@threadfetch/worker/protocol';
+import { type ResultEnvelope, redactUrl } from '@threadfetch/worker/protocol';
 import type { Job } from '../executor/job.js';
 
 /** The channel names, for `diagnostics_channel.subscribe(name, fn)`. */
@@ -29,7 +29,7 @@ const headers = diagnosticsChannel.channel(channels.headers);
 const end = diagnosticsChannel.channel(channels.end);
 const error_ = diagnosticsChannel.channel(channels.error);
 
-const ref = (job: Job): RequestRef => ({ method: job.spec.method, url: job.spec.url });
+const ref = (job: Job): RequestRef => ({ method: job.spec.method, url: redactUrl(job.spec.url) });
 
 export function created(job: Job): void {
   if (create.hasSubscribers) create.publish({ id: job.spec.id, request: ref(job) });

@@ -146,8 +146,10 @@ export class FuturesSession<M = AnyCallbacks> {
       );
     } catch (error) {
       const e = error instanceof Error ? error : new InvalidArgumentError(text(error));
-      if (e instanceof InvalidArgumentError && e.request === undefined) Object.defineProperty(e, 'request', { value: { ...ref } });
-      if (e instanceof InvalidArgumentError) e.message = `${e.message} (${ref.method} ${ref.url})`;
+      // ref.url is the URL as given until it is parsed: credentials in it show as [redacted].
+      if (e instanceof InvalidArgumentError && e.request === undefined)
+        Object.defineProperty(e, 'request', { value: { method: ref.method, url: redactUrl(ref.url) } });
+      if (e instanceof InvalidArgumentError) e.message = redactUrl(`${e.message} (${ref.method} ${ref.url})`);
       control.reject(e);
       return future;
     }

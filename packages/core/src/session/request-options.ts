@@ -9,7 +9,7 @@ import { renderCookies } from './cookies.js';
 import type { ResolvedSessionOptions } from './options.js';
 import { type BodyInit, encodeBody } from './request-body.js';
 import { hasTransportOptions, resolveTransport, type TransportOptions, transportOptionNames } from './transport.js';
-import { applyQuery, checkHeaders, checkMethod, checkQuery, checkTimeout, type HeadersInit, type QueryInit, show } from './validate.js';
+import { applyQuery, checkHeaders, checkMethod, checkQuery, checkTimeout, type HeadersInit, type QueryInit, show, takeCredentials } from './validate.js';
 
 /** Options of one request. Unknown options are bad input. */
 export interface RequestOptions<M = AnyCallbacks, B extends BackgroundName<M> | undefined = BackgroundName<M> | undefined> extends TransportOptions {
@@ -111,7 +111,13 @@ export function prepareRequest(
     if (!requestKeys.has(key)) throw new InvalidArgumentError(`unknown request option "${key}"; allowed: ${allowed}`);
   }
   const query = o.query === undefined ? session.query : { ...session.query, ...checkQuery(o.query as QueryInit, 'query') };
-  const href = resolveHref(urlIn, session.baseURL, query, ref);
+  let href = resolveHref(urlIn, session.baseURL, query, ref);
+  // Credentials in the URL go as HTTP Basic; the URL itself, in errors, logs and diagnostics, has none.
+  const credentials = href.includes('@') ? takeCredentials(href) : undefined;
+  if (credentials) {
+    href = credentials.href;
+    ref.url = href;
+  }
   const headers: Record<string, string> = Object.create(null);
   const merged = o.headers === undefined ? session.headers : { ...session.headers, ...checkHeaders(o.headers as HeadersInit, 'headers') };
   for (const name in merged) {
@@ -120,6 +126,7 @@ export function prepareRequest(
   }
   const transport = hasTransportOptions(o) ? resolveTransport(o, session.transport, '') : session.transport;
   if (transport.authorization !== undefined && headers.authorization === undefined) headers.authorization = transport.authorization;
+  if (credentials && headers.authorization === undefined) headers.authorization = credentials.authorization;
   const cookies = renderCookies(o.cookies);
   if (cookies !== undefined && session.cookieJar === undefined) headers.cookie = headers.cookie === undefined ? cookies : `${headers.cookie}; ${cookies}`;
   if (o.json !== undefined && o.form !== undefined) throw new InvalidArgumentError('json and form cannot both be given; pick one');

@@ -99,6 +99,29 @@ export function applyQuery(url: URL, query: Record<string, string | undefined>):
   if (extra) url.search = url.search ? `${url.search}&${extra}` : extra;
 }
 
+/**
+ * A URL's user and password, taken out of it: the URL without them, and the HTTP Basic
+ * `authorization` they make (percent-decoded, UTF-8). undefined when the URL has none.
+ */
+export function takeCredentials(href: string): { href: string; authorization: string } | undefined {
+  const url = new URL(href);
+  if (url.username === '' && url.password === '') return undefined;
+  const username = percentDecoded(url.username);
+  if (username.includes(':')) throw new InvalidArgumentError('the user name in a URL must not contain ":" (RFC 7617)');
+  const authorization = `Basic ${Buffer.from(`${username}:${percentDecoded(url.password)}`).toString('base64')}`;
+  url.username = '';
+  url.password = '';
+  return { href: url.href, authorization };
+}
+
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** A timeout in ms: a positive finite number up to 2^31-1, or Infinity for none. */
 export function checkTimeout(value: unknown, where: string): number | undefined {
   if (value === undefined) return undefined;

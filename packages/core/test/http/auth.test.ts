@@ -58,6 +58,34 @@ describe('auth', () => {
     }
   });
 
+  it('a user and password in the URL are sent as HTTP Basic (percent-decoded), and taken out of the URL', async () => {
+    const url = new URL('/a', origin.url);
+    url.username = 'al%C3%AFce';
+    url.password = 'p%40ss:w';
+    const res = await session.get(url.href);
+    assert.equal(sentAuthorization(), basic('alïce:p@ss:w'));
+    assert.equal(res.url, new URL('/a', origin.url).href);
+  });
+
+  it('auth, or an authorization header, wins over credentials in the URL', async () => {
+    const url = new URL('/a', origin.url);
+    url.username = 'url-user';
+    url.password = 'url-pass';
+    await session.get(url.href, { auth: { bearer: 'option' } });
+    assert.equal(sentAuthorization(), 'Bearer option');
+    await session.get(url.href, { headers: { authorization: 'Custom header' } });
+    assert.equal(sentAuthorization(), 'Custom header');
+  });
+
+  it('a user name with an encoded ":" in the URL rejects (RFC 7617), before anything is sent', async () => {
+    const before = origin.seen.length;
+    const url = new URL('/a', origin.url);
+    url.username = 'a%3Ab';
+    url.password = 'p';
+    await rejectsWith(session.get(url.href), 'TF_ERR_INVALID_ARGUMENT', /user name in a URL must not contain ":"/);
+    assert.equal(origin.seen.length, before);
+  });
+
   it('no auth, no authorization header', async () => {
     await session.get('/a');
     assert.equal(sentAuthorization(), undefined);

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { inspect } from 'node:util';
 import { channels, FuturesSession, type SessionOptions, type ThreadfetchError } from '@threadfetch/core';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { type Crashy, crashy, outcome } from './helpers.js';
@@ -189,20 +190,69 @@ describe('callbacks are own exports of the session’s module only', () => {
 });
 
 describe('credentials in URLs', () => {
-  it('a URL’s password appears neither in error messages nor in diagnostics_channel messages', {
-    todo: 'bug?: errors name the request by its full URL, user and password included, and diagnostics messages carry it too',
-  }, async () => {
+  /** A URL to this test's server with a user and password in it. */
+  const withCredentials = (path: string, password: string) => {
+    const url = new URL(path, server.url);
+    url.username = 'alice';
+    url.password = password;
+    return url.href;
+  };
+
+  it('a URL’s password appears neither in error messages nor in diagnostics_channel messages', async () => {
     const messages: unknown[] = [];
     const fn = (message: unknown) => messages.push(message);
-    diagnosticsChannel.subscribe(channels.error, fn);
+    for (const name of [channels.create, channels.start, channels.error]) diagnosticsChannel.subscribe(name, fn);
     try {
-      const r = await outcome(session.get('http://alice:url-secret-1@127.0.0.1:1/'));
+      const future = session.get('http://alice:url-secret-1@127.0.0.1:1/');
+      const r = await outcome(future);
       assert.ok(!r.ok);
+      assert.equal(r.code, 'TF_ERR_CONNECTION_REFUSED');
       assert.ok(!r.message.includes('url-secret-1'), r.message);
+      const error = future.error as ThreadfetchError;
+      assert.ok(!inspect(error).includes('url-secret-1'), inspect(error));
+      assert.ok(!String(error.request?.url).includes('url-secret-1'), error.request?.url);
+      assert.equal(messages.length, 3, 'create, start and error');
       const published = messages.map((m) => JSON.stringify((m as { request: unknown }).request)).join();
       assert.ok(!published.includes('url-secret-1'), published);
+      assert.ok(!inspect(messages, { depth: 5 }).includes('url-secret-1'));
     } finally {
-      diagnosticsChannel.unsubscribe(channels.error, fn);
+      for (const name of [channels.create, channels.start, channels.error]) diagnosticsChannel.unsubscribe(name, fn);
     }
+  });
+
+  it('the user name goes too: errors name the URL without its credentials', async () => {
+    const future = session.get('http://token-as-user-3@127.0.0.1:1/');
+    await assert.rejects(future, (e: ThreadfetchError) => {
+      assert.ok(!inspect(e).includes('token-as-user-3'), inspect(e));
+      assert.equal(e.request?.url, 'http://127.0.0.1:1/');
+      return true;
+    });
+  });
+
+  it('bad input whose URL holds credentials: the error shows them as [redacted]', async () => {
+    await assert.rejects(session.get('http://alice:url-secret-4@127.0.0.1:1/', { query: 5 as never }), (e: ThreadfetchError) => {
+      assert.equal(e.code, 'TF_ERR_INVALID_ARGUMENT');
+      assert.ok(!inspect(e).includes('url-secret-4'), inspect(e));
+      assert.equal(e.request?.url, 'http://[redacted]@127.0.0.1:1/');
+      return true;
+    });
+  });
+
+  it('a callback’s error that quotes a URL with credentials comes back with them [redacted]', async () => {
+    const future = session.get('/echo?quote', { background: 'throwsUrl' });
+    await assert.rejects(future, (e: ThreadfetchError) => {
+      assert.equal(e.code, 'TF_ERR_CALLBACK_FAILED');
+      assert.ok(!inspect(e).includes('url-secret-5'), inspect(e));
+      assert.match((e.cause as Error).message, /http:\/\/\[redacted\]@example\.test\//);
+      return true;
+    });
+  });
+
+  it('the credentials still reach the server, as HTTP Basic; res.url has none', async () => {
+    const res = await session.get(withCredentials('/echo?creds', 'url-secret-6'));
+    assert.equal(res.status, 200);
+    const headers = raw.get('/echo?creds') ?? [];
+    assert.equal(headers[headers.indexOf('authorization') + 1], `Basic ${Buffer.from('alice:url-secret-6').toString('base64')}`);
+    assert.ok(!res.url.includes('url-secret-6'), res.url);
   });
 });
