@@ -1,20 +1,15 @@
 /** ctx.request (follow-up requests made in the worker) and ctx.signal (the request's cancel and deadline, seen by callbacks). */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { FuturesSession, type ThreadfetchError } from '@threadfetch/core';
+import { describe, it } from 'node:test';
+import type { ThreadfetchError } from '@threadfetch/core';
 import { waitFor } from '../helpers/wait.js';
-import { type BackgroundServer, fixtures, startBackgroundServer } from './helpers.js';
+import { type BackgroundServer, type FixtureSession, withFixtureSession } from './helpers.js';
 
 let server: BackgroundServer;
-let session: FuturesSession<typeof import('./fixtures/callbacks.js')>;
-
-before(async () => {
-  server = await startBackgroundServer();
-  session = new FuturesSession<typeof import('./fixtures/callbacks.js')>({ baseURL: server.url, maxWorkers: 1, callbacks: fixtures });
-});
-after(async () => {
-  await session.close({ force: true });
-  await server.close();
+let session: FixtureSession;
+withFixtureSession((s, f) => {
+  server = s;
+  session = f;
 });
 
 describe('ctx.request: follow-ups in the worker', () => {

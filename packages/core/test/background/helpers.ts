@@ -1,6 +1,8 @@
 /** A server for the background-model tests: downloads of a known pattern, paged JSON, and a route that holds. */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { after, before } from 'node:test';
+import { FuturesSession } from '@threadfetch/core';
 import { type Handler, startServer, type TestServer } from '../helpers/server.js';
 
 /** `length` bytes of the pattern starting at `offset`: byte i is i % 251. */
@@ -118,3 +120,24 @@ export async function startBackgroundServer(): Promise<BackgroundServer> {
 }
 
 export const fixtures = new URL('./fixtures/callbacks.js', import.meta.url);
+
+/** A session typed by the fixtures callbacks module. */
+export type FixtureSession = FuturesSession<typeof import('./fixtures/callbacks.js')>;
+
+/**
+ * For a test file: before its tests, the background server and a one-worker session on it with the
+ * fixtures callbacks, handed to `use`; after them, the session force-closed and the server closed.
+ */
+export function withFixtureSession(use: (server: BackgroundServer, session: FixtureSession) => void): void {
+  let server: BackgroundServer | undefined;
+  let session: FixtureSession | undefined;
+  before(async () => {
+    server = await startBackgroundServer();
+    session = new FuturesSession({ baseURL: server.url, maxWorkers: 1, callbacks: fixtures });
+    use(server, session);
+  });
+  after(async () => {
+    await session?.close({ force: true });
+    await server?.close();
+  });
+}

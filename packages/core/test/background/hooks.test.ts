@@ -2,22 +2,17 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, threadId } from 'node:worker_threads';
-import { FuturesSession, type ThreadfetchError, UnknownHookError } from '@threadfetch/core';
-import { type BackgroundServer, fixtures, startBackgroundServer } from './helpers.js';
+import { type ThreadfetchError, UnknownHookError } from '@threadfetch/core';
+import { type BackgroundServer, type FixtureSession, withFixtureSession } from './helpers.js';
 
 let server: BackgroundServer;
-let session: FuturesSession<typeof import('./fixtures/callbacks.js')>;
-
-before(async () => {
-  server = await startBackgroundServer();
-  session = new FuturesSession<typeof import('./fixtures/callbacks.js')>({ baseURL: server.url, maxWorkers: 1, callbacks: fixtures });
-});
-after(async () => {
-  await session.close({ force: true });
-  await server.close();
+let session: FixtureSession;
+withFixtureSession((s, f) => {
+  server = s;
+  session = f;
 });
 
 /** MessagePorts that keep this process alive now. */

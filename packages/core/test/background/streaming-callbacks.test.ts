@@ -1,19 +1,14 @@
 /** Streaming callbacks (`streaming()` from @threadfetch/worker): the body consumed in the worker as it arrives. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { FuturesSession, type ThreadfetchError } from '@threadfetch/core';
-import { type BackgroundServer, fixtures, pattern, sha256Of, startBackgroundServer } from './helpers.js';
+import { describe, it } from 'node:test';
+import type { ThreadfetchError } from '@threadfetch/core';
+import { type BackgroundServer, type FixtureSession, pattern, sha256Of, withFixtureSession } from './helpers.js';
 
 let server: BackgroundServer;
-let session: FuturesSession<typeof import('./fixtures/callbacks.js')>;
-
-before(async () => {
-  server = await startBackgroundServer();
-  session = new FuturesSession<typeof import('./fixtures/callbacks.js')>({ baseURL: server.url, maxWorkers: 1, callbacks: fixtures });
-});
-after(async () => {
-  await session.close({ force: true });
-  await server.close();
+let session: FixtureSession;
+withFixtureSession((s, f) => {
+  server = s;
+  session = f;
 });
 
 describe('streaming callbacks', () => {
