@@ -29,11 +29,13 @@ export function after<const F extends readonly Future<unknown, unknown>[], D, R>
   }
   let inner: Future<D, R> | undefined;
   let cancelled = false;
-  control.onCancel = (reason) => {
-    if (inner) return inner.cancel(reason);
-    cancelled = true;
-    control.reject(new AbortedError('dependent work cancelled before it started', { cause: reason }));
-    return true;
+  control.owner = {
+    cancel(reason) {
+      if (inner) return inner.cancel(reason);
+      cancelled = true;
+      control.reject(new AbortedError('dependent work cancelled before it started', { cause: reason }));
+      return true;
+    },
   };
   Promise.all(dependencies).then(
     (results) => {
@@ -48,7 +50,10 @@ export function after<const F extends readonly Future<unknown, unknown>[], D, R>
         control.reject(new InvalidArgumentError(`after(): make must return a Future (the result of a session request), got ${describe(inner)}`));
         return;
       }
-      inner.then(control.resolve, (error: unknown) => control.reject(error as Error));
+      inner.then(
+        (value) => control.resolve(value),
+        (error: unknown) => control.reject(error as Error),
+      );
       if (inner.running) control.setRunning();
     },
     (error: unknown) => {

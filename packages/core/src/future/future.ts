@@ -8,17 +8,93 @@ export const kControl = Symbol('threadfetch.future.control');
 /** Told how the future settled: its error, or undefined and its value. */
 type Listener = (error: Error | undefined, value: unknown) => void;
 
-/** What the session and executor do to a future. */
-export interface FutureControl<R> {
-  resolve(value: R): void;
-  reject(error: Error): void;
-  setRunning(): void;
-  /** Marks the future cancelled (by cancel() or its signal); call before reject. */
-  markCancelled(): void;
+type State = 'pending' | 'running' | 'fulfilled' | 'rejected';
+
+/** What runs the future's work: told first when it settles, and asked to cancel it. */
+export interface FutureOwner {
+  /** Called once, when the future settles, before the `onSettle` listeners. */
+  settled?(error: Error | undefined, value: unknown): void;
   /** Called by `cancel()` while pending; returns true when the cancel took effect. */
-  onCancel: ((reason: unknown) => boolean) | undefined;
-  /** Runs once, when the future settles. */
-  onSettle(listener: Listener): void;
+  cancel(reason: unknown): boolean;
+}
+
+/**
+ * What the session and executor do to a future, and the future's state. The promise behind the
+ * future is made only when someone awaits it (`then`, `catch`, `finally`, `result`): most futures
+ * of a busy session are awaited, but a future that is only cancelled, or read with `wait()`, never
+ * pays for one.
+ */
+export class FutureControl<R> {
+  state: State = 'pending';
+  cancelled = false;
+  error: Error | undefined;
+  value: R | undefined;
+  owner: FutureOwner | undefined;
+  #listeners: Listener[] | undefined;
+  #promise: Promise<R> | undefined;
+  #resolve: ((value: R) => void) | undefined;
+  #reject: ((error: Error) => void) | undefined;
+
+  get done(): boolean {
+    return this.state === 'fulfilled' || this.state === 'rejected';
+  }
+
+  resolve(value: R): void {
+    if (this.done) return;
+    this.state = 'fulfilled';
+    this.value = value;
+    this.#resolve?.(value);
+    this.#settle();
+  }
+
+  reject(error: Error): void {
+    if (this.done) return;
+    this.state = 'rejected';
+    this.error = error;
+    this.#reject?.(error);
+    this.#settle();
+  }
+
+  setRunning(): void {
+    if (this.state === 'pending') this.state = 'running';
+  }
+
+  /** Marks the future cancelled (by cancel() or its signal); call before reject. */
+  markCancelled(): void {
+    if (!this.done) this.cancelled = true;
+  }
+
+  /** Runs once, when the future settles (at once if it has). */
+  onSettle(listener: Listener): void {
+    if (this.done) listener(this.error, this.value);
+    else {
+      this.#listeners ??= [];
+      this.#listeners.push(listener);
+    }
+  }
+
+  /** The promise of the outcome, made on first use (by then, catch, finally or result). */
+  promise(): Promise<R> {
+    if (this.#promise) return this.#promise;
+    if (this.state === 'fulfilled') this.#promise = Promise.resolve(this.value as R);
+    else if (this.state === 'rejected') this.#promise = Promise.reject(this.error);
+    else {
+      this.#promise = new Promise<R>((resolve, reject) => {
+        this.#resolve = resolve;
+        this.#reject = reject;
+      });
+    }
+    return this.#promise;
+  }
+
+  #settle(): void {
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    this.owner?.settled?.(this.error, this.value);
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    if (listeners) for (const l of listeners) l(this.error, this.value);
+  }
 }
 
 /**
@@ -29,59 +105,11 @@ export interface FutureControl<R> {
  * `D` is the type of `res.data`; `R` the resolved response (a {@link StreamResponse} for `session.stream`).
  */
 export class Future<D = unknown, R = Response<D>> implements PromiseLike<R> {
-  readonly #promise: Promise<R>;
   readonly #request: RequestRef;
-  #state: 'pending' | 'running' | 'fulfilled' | 'rejected' = 'pending';
-  #cancelled = false;
-  #error: Error | undefined;
-  #listeners: Listener[] | undefined;
-  readonly [kControl]: FutureControl<R>;
+  readonly [kControl]: FutureControl<R> = new FutureControl<R>();
 
   constructor(request: RequestRef) {
     this.#request = request;
-    let resolve!: (value: R) => void;
-    let reject!: (error: Error) => void;
-    this.#promise = new Promise<R>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    this.#promise.catch(noop);
-    let settledValue: unknown;
-    const settle = () => {
-      const listeners = this.#listeners;
-      this.#listeners = undefined;
-      if (listeners) for (const l of listeners) l(this.#error, settledValue);
-    };
-    this[kControl] = {
-      resolve: (value) => {
-        if (this.done) return;
-        this.#state = 'fulfilled';
-        settledValue = value;
-        resolve(value);
-        settle();
-      },
-      reject: (error) => {
-        if (this.done) return;
-        this.#state = 'rejected';
-        this.#error = error;
-        reject(error);
-        settle();
-      },
-      setRunning: () => {
-        if (this.#state === 'pending') this.#state = 'running';
-      },
-      markCancelled: () => {
-        if (!this.done) this.#cancelled = true;
-      },
-      onCancel: undefined,
-      onSettle: (listener) => {
-        if (this.done) listener(this.#error, settledValue);
-        else {
-          this.#listeners ??= [];
-          this.#listeners.push(listener);
-        }
-      },
-    };
   }
 
   /** The request this future stands for. */
@@ -91,22 +119,22 @@ export class Future<D = unknown, R = Response<D>> implements PromiseLike<R> {
 
   /** true once the future has a response or an error. */
   get done(): boolean {
-    return this.#state === 'fulfilled' || this.#state === 'rejected';
+    return this[kControl].done;
   }
 
   /** true while the request is with a worker (sent, not settled). */
   get running(): boolean {
-    return this.#state === 'running';
+    return this[kControl].state === 'running';
   }
 
   /** true when `cancel()` (or the request's signal) took effect. */
   get cancelled(): boolean {
-    return this.#cancelled;
+    return this[kControl].cancelled;
   }
 
   /** The error, once the future has failed; undefined otherwise. Reading it does not throw. */
   get error(): Error | undefined {
-    return this.#error;
+    return this[kControl].error;
   }
 
   /**
@@ -115,9 +143,10 @@ export class Future<D = unknown, R = Response<D>> implements PromiseLike<R> {
    * @returns true when the cancel took effect, false once the future is done.
    */
   cancel(reason?: unknown): boolean {
-    if (this.done || !this[kControl].onCancel) return false;
-    const took = this[kControl].onCancel(reason);
-    if (took) this.#cancelled = true;
+    const control = this[kControl];
+    if (control.done || !control.owner) return false;
+    const took = control.owner.cancel(reason);
+    if (took) control.cancelled = true;
     return took;
   }
 
@@ -126,7 +155,8 @@ export class Future<D = unknown, R = Response<D>> implements PromiseLike<R> {
    * done by then; the request itself goes on.
    */
   result(timeoutMs?: number): Promise<R> {
-    if (timeoutMs === undefined || this.done) return this.#promise;
+    // A rejection nobody reads from here is not reported as unhandled.
+    if (timeoutMs === undefined || this.done) return handled(this[kControl].promise());
     if (!(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs <= 2_147_483_647)) {
       return Promise.reject(
         new InvalidArgumentError(`result(timeoutMs): timeoutMs must be a number of milliseconds from 0 to 2147483647, got ${String(timeoutMs)}`, {
@@ -139,7 +169,10 @@ export class Future<D = unknown, R = Response<D>> implements PromiseLike<R> {
         () => reject(new ResultTimeoutError(`no result within ${timeoutMs} ms; the request goes on`, { request: this.#request })),
         timeoutMs,
       );
-      this.#promise.then(resolve, reject).finally(() => clearTimeout(timer));
+      this[kControl]
+        .promise()
+        .then(resolve, reject)
+        .finally(() => clearTimeout(timer));
     });
   }
 
@@ -148,20 +181,26 @@ export class Future<D = unknown, R = Response<D>> implements PromiseLike<R> {
     onFulfilled?: ((value: R) => A | PromiseLike<A>) | null,
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
-    return this.#promise.then(onFulfilled, onRejected);
+    return this[kControl].promise().then(onFulfilled, onRejected);
   }
 
   catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<R | B> {
-    return this.#promise.catch(onRejected);
+    return this[kControl].promise().catch(onRejected);
   }
 
   finally(onFinally?: (() => void) | null): Promise<R> {
-    return this.#promise.finally(onFinally);
+    return this[kControl].promise().finally(onFinally);
   }
 
   get [Symbol.toStringTag](): string {
-    return `Future(${this.#state}${this.#cancelled ? ', cancelled' : ''})`;
+    const control = this[kControl];
+    return `Future(${control.state}${control.cancelled ? ', cancelled' : ''})`;
   }
 }
 
 function noop(): void {}
+
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(noop);
+  return promise;
+}

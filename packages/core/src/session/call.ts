@@ -5,14 +5,15 @@ import { type CancelReason, deserializeError, epochNow, type RequestSpec, type R
 import { type Endpoint, expose } from 'comlink';
 import type { CookieJar } from 'tough-cookie';
 import { type Executor, type Job, JobState } from '../executor/job.js';
-import type { FutureControl } from '../future/future.js';
+import type { FutureControl, FutureOwner } from '../future/future.js';
+import * as diagnostics from '../observe/diagnostics.js';
 import { Response, type Timings } from '../response/response.js';
 import { StreamReceiver } from '../response/stream-response.js';
 import { exposeJar } from './cookies.js';
 import type { ResolvedSessionOptions } from './options.js';
 import { type PreparedRequest, prepareRequest } from './request-options.js';
 
-export class Call implements Job {
+export class Call implements Job, FutureOwner {
   readonly spec: RequestSpec;
   /** What errors name: the method and URL only, never headers or body. */
   readonly ref: RequestRef;
@@ -30,7 +31,8 @@ export class Call implements Job {
   /** session.stream(): the main side of the body's port. */
   #stream: StreamReceiver | undefined;
   /** Told once the call is over: when its future settles, or for a stream, when its body is finished. */
-  #done: (() => void)[] | undefined = [];
+  #onOver: ((call: Call) => void) | undefined;
+  #isOver = false;
   #timer: NodeJS.Timeout | undefined;
   #onAbort: (() => void) | undefined;
 
@@ -61,7 +63,7 @@ export class Call implements Job {
 
   /** Arms the deadline and the signal, and hands the job to the executor. */
   start(): void {
-    this.#control.onSettle((error) => this.#cleanup(error));
+    this.#control.owner = this;
     const signal = this.#signal;
     if (signal?.aborted) {
       this.#control.markCancelled();
@@ -78,8 +80,18 @@ export class Call implements Job {
       this.#onAbort = () => this.abort(new AbortedError('request cancelled by its signal', { cause: signal.reason, request: this.ref }), 'cancel', true);
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
-    this.#control.onCancel = (reason) => this.abort(new AbortedError('request cancelled', { cause: reason, request: this.ref }), 'cancel', true);
     this.#executor.submit(this);
+  }
+
+  /** `future.cancel(reason)`: true when it took effect. */
+  cancel(reason: unknown): boolean {
+    return this.abort(new AbortedError('request cancelled', { cause: reason, request: this.ref }), 'cancel', true);
+  }
+
+  /** The future settled: diagnostics, then the deadline, signal, ports and streamed body are released. */
+  settled(error: Error | undefined, value: unknown): void {
+    diagnostics.settled(this, error, (value as { status?: number } | undefined)?.status);
+    this.#cleanup(error);
   }
 
   /** Download progress from the worker, passed to `onProgress`; a handler that throws fails the request. */
@@ -113,9 +125,9 @@ export class Call implements Job {
    * Runs `listener` once the call is over: when its future settles, or, for `session.stream()`, once
    * the body ended, errored or was cancelled (a resolved stream is still being read). Sessions drain on this.
    */
-  onDone(listener: () => void): void {
-    if (this.#done) this.#done.push(listener);
-    else listener();
+  onDone(listener: (call: Call) => void): void {
+    if (this.#isOver) listener(this);
+    else this.#onOver = listener;
   }
 
   finish(result: ResultEnvelope | Error): void {
@@ -206,9 +218,11 @@ export class Call implements Job {
   }
 
   #over(): void {
-    const listeners = this.#done;
-    this.#done = undefined;
-    if (listeners) for (const listener of listeners) listener();
+    if (this.#isOver) return;
+    this.#isOver = true;
+    const listener = this.#onOver;
+    this.#onOver = undefined;
+    listener?.(this);
   }
 
   #cleanup(error: Error | undefined): void {

@@ -42,6 +42,11 @@ export class FuturesSession<M = AnyCallbacks> {
   readonly #pending = new Set<Call>();
   #drained: (() => void)[] = [];
   #closing: Promise<void> | undefined;
+  /** A call is over: no longer pending; close() may be waiting for the last one. One function for all calls. */
+  readonly #callOver = (call: Call): void => {
+    this.#pending.delete(call);
+    if (this.#pending.size === 0 && this.#drained.length > 0) for (const done of this.#drained.splice(0)) done();
+  };
 
   constructor(options: SessionOptions = {}) {
     this.#options = resolveSessionOptions(options);
@@ -155,12 +160,8 @@ export class FuturesSession<M = AnyCallbacks> {
     }
     this.#pending.add(call);
     diagnostics.created(call);
-    control.onSettle((error, value) => diagnostics.settled(call, error, (value as { status?: number } | undefined)?.status));
     // Pending until the call is over: a stream resolves at its head, and close() drains its body too.
-    call.onDone(() => {
-      this.#pending.delete(call);
-      if (this.#pending.size === 0 && this.#drained.length > 0) for (const done of this.#drained.splice(0)) done();
-    });
+    call.onDone(this.#callOver);
     if (log.enabled) log('request %d %s %s from thread %d', call.spec.id, call.spec.method, redactUrl(call.spec.url), threadId);
     call.start();
     return future;
