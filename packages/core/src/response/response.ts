@@ -36,20 +36,35 @@ export class Response<D = unknown> {
   readonly body: Uint8Array;
   /** What the background callback returned; undefined without one. */
   readonly data: D;
-  readonly timings: Timings;
   readonly #rawHeaders: SuccessEnvelope['headers'];
   #headers: Headers | undefined;
+  /** Epoch ms: the request made, sent to a worker (0: never queued apart), its result back. */
+  readonly #created: number;
+  readonly #sent: number;
+  readonly #arrived: number;
+  /** The worker's times, see WorkerTimes. */
+  readonly #times: readonly number[];
+  #timings: Timings | undefined;
 
-  /** @internal */
-  constructor(envelope: SuccessEnvelope, timings: Timings) {
+  /** @internal `created`, `sent`, `arrived`: epoch ms of the request made, sent to a worker, its result back. */
+  constructor(envelope: SuccessEnvelope, created: number, sent: number, arrived: number) {
+    this.#created = created;
+    this.#sent = sent || created;
+    this.#arrived = arrived;
+    this.#times = envelope.times;
     this.status = envelope.status;
     this.statusText = envelope.statusText || STATUS_CODES[envelope.status] || '';
     this.url = envelope.url;
     this.redirected = envelope.redirected;
     this.body = envelope.body ?? empty;
     this.data = envelope.data as D;
-    this.timings = timings;
     this.#rawHeaders = envelope.headers;
+  }
+
+  /** Where the time went, phase by phase; computed on first read. */
+  get timings(): Timings {
+    this.#timings ??= this.#computeTimings();
+    return this.#timings;
   }
 
   /** true for a 2xx status. */
@@ -66,6 +81,22 @@ export class Response<D = unknown> {
   /** The body decoded as UTF-8, on the main thread. */
   text(): string {
     return decoder.decode(this.body);
+  }
+
+  #computeTimings(): Timings {
+    const [received = 0, headers = 0, body = 0, callback = 0] = this.#times;
+    const created = this.#created;
+    const sent = this.#sent;
+    const now = this.#arrived;
+    return {
+      queued: sent - created,
+      dispatched: received - sent,
+      headers: headers - received,
+      body: body - headers,
+      callback: callback ? callback - body : 0,
+      returned: now - (callback || body),
+      total: now - created,
+    };
   }
 
   /** The body parsed as JSON, on the main thread; prefer `background: 'json'` or a reducing callback for large bodies. */

@@ -7,13 +7,14 @@ import type { CookieJar } from 'tough-cookie';
 import { type Executor, type Job, JobState } from '../executor/job.js';
 import type { FutureControl, FutureOwner } from '../future/future.js';
 import * as diagnostics from '../observe/diagnostics.js';
-import { Response, type Timings } from '../response/response.js';
+import { Response } from '../response/response.js';
 import { StreamReceiver } from '../response/stream-response.js';
 import { exposeJar } from './cookies.js';
+import { addDeadline, type Deadline, type Expiring, removeDeadline } from './deadlines.js';
 import type { ResolvedSessionOptions } from './options.js';
 import { type PreparedRequest, prepareRequest } from './request-options.js';
 
-export class Call implements Job, FutureOwner {
+export class Call implements Job, FutureOwner, Expiring {
   readonly spec: RequestSpec;
   /** What errors name: the method and URL only, never headers or body. */
   readonly ref: RequestRef;
@@ -33,7 +34,7 @@ export class Call implements Job, FutureOwner {
   /** Told once the call is over: when its future settles, or for a stream, when its body is finished. */
   #onOver: ((call: Call) => void) | undefined;
   #isOver = false;
-  #timer: NodeJS.Timeout | undefined;
+  #deadline: Deadline | undefined;
   #onAbort: (() => void) | undefined;
 
   /** Validates and merges the request; throws InvalidArgumentError on bad input. */
@@ -53,7 +54,8 @@ export class Call implements Job, FutureOwner {
     let spec = stream || prepared.hooks ? { ...prepared.spec, stream: stream ? this.#openStream() : undefined, hooks: this.#exposeHooks() } : prepared.spec;
     if (session.cookieJar) spec = this.#withJar(spec, session.cookieJar);
     this.spec = spec;
-    this.ref = { method: this.spec.method, url: this.spec.url };
+    // prepareRequest has set it to the method and URL sent (the URL without credentials).
+    this.ref = ref;
     this.#timeout = prepared.timeout;
     this.#signal = prepared.signal;
     this.#throwHttpErrors = prepared.throwHttpErrors;
@@ -70,17 +72,18 @@ export class Call implements Job, FutureOwner {
       this.#control.reject(new AbortedError('request cancelled: its signal was already aborted', { cause: signal.reason, request: this.ref }));
       return;
     }
-    if (this.#timeout !== Number.POSITIVE_INFINITY) {
-      this.#timer = setTimeout(
-        () => this.abort(new TimeoutError(`request did not complete within ${this.#timeout} ms`, { request: this.ref }), 'timeout'),
-        this.#timeout,
-      );
-    }
+    if (this.#timeout !== Number.POSITIVE_INFINITY) this.#deadline = addDeadline(this.#timeout, this);
     if (signal) {
       this.#onAbort = () => this.abort(new AbortedError('request cancelled by its signal', { cause: signal.reason, request: this.ref }), 'cancel', true);
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
     this.#executor.submit(this);
+  }
+
+  /** The deadline passed. */
+  expire(): void {
+    this.#deadline = undefined;
+    this.abort(new TimeoutError(`request did not complete within ${this.#timeout} ms`, { request: this.ref }), 'timeout');
   }
 
   /** `future.cancel(reason)`: true when it took effect. */
@@ -147,7 +150,7 @@ export class Call implements Job, FutureOwner {
       this.#control.reject(deserializeError(result.error));
       return;
     }
-    const res = new Response(result, this.#timings(result.times));
+    const res = new Response(result, this.#created, this.sentAt, epochNow());
     if (this.#throwHttpErrors && res.status >= 400) {
       const bodyExcerpt = res.body.byteLength > 0 ? new TextDecoder().decode(res.body.subarray(0, 4096)).slice(0, 1024) : '';
       this.#control.reject(
@@ -166,22 +169,6 @@ export class Call implements Job, FutureOwner {
   set state(next: JobState) {
     this.#state = next;
     if (next === JobState.inflight) this.#control.setRunning();
-  }
-
-  #timings(t: readonly number[]): Timings {
-    const now = epochNow();
-    const [received = 0, headers = 0, body = 0, callback = 0] = t;
-    const sent = this.sentAt || this.#created;
-    const worked = callback || body;
-    return {
-      queued: sent - this.#created,
-      dispatched: received - sent,
-      headers: headers - received,
-      body: body - headers,
-      callback: callback ? callback - body : 0,
-      returned: now - worked,
-      total: now - this.#created,
-    };
   }
 
   /** The worker's side of a comlink channel exposing the caller's hooks; ours closes when the request settles. */
@@ -232,7 +219,7 @@ export class Call implements Job, FutureOwner {
     if (body instanceof ReadableStream && !body.locked) body.cancel().catch(() => undefined);
     this.#port?.close();
     this.#jarPort?.close();
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#deadline) removeDeadline(this.#deadline);
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
     // A stream rejected before its head (its signal, the queue, a failure) is over; one resolved goes on.
     if (!this.#stream) this.#over();

@@ -105,7 +105,7 @@ export function prepareRequest(
 ): PreparedRequest {
   const method = checkMethod(methodIn);
   ref.method = method;
-  const o = options ?? {};
+  const o = options ?? noOptions;
   if (typeof o !== 'object' || o === null) throw new InvalidArgumentError(`request options must be an object, got ${show(o)}`);
   for (const key in o) {
     if (!requestKeys.has(key)) throw new InvalidArgumentError(`unknown request option "${key}"; allowed: ${allowed}`);
@@ -124,7 +124,7 @@ export function prepareRequest(
     const value = merged[name];
     if (value !== undefined) headers[name] = value;
   }
-  const transport = hasTransportOptions(o) ? resolveTransport(o, session.transport, '') : session.transport;
+  const transport = options !== undefined && hasTransportOptions(o) ? resolveTransport(o, session.transport, '') : session.transport;
   if (transport.authorization !== undefined && headers.authorization === undefined) headers.authorization = transport.authorization;
   if (credentials && headers.authorization === undefined) headers.authorization = credentials.authorization;
   const cookies = renderCookies(o.cookies);
@@ -170,15 +170,22 @@ export function prepareRequest(
   };
 }
 
-/** Resolved string URLs without query parameters to add, by base and URL: parsing a URL is the costliest check. */
-const resolvedHrefs = new Map<string, string>();
+/** No request options: one shared empty object. */
+const noOptions: Record<string, unknown> = Object.freeze({});
+
+/**
+ * Resolved string URLs without query parameters to add, by base (`''` for none), then by URL: parsing
+ * a URL is the costliest check. Two lookups of strings as given, no key to build per request.
+ */
+const resolvedHrefs = new Map<string, Map<string, string>>();
+let resolvedCount = 0;
 
 /** The request's URL, resolved against the base, with the query added; `ref.url` follows it for errors. */
 function resolveHref(value: unknown, base: string | undefined, query: Record<string, string | undefined>, ref: { url: string }): string {
   let plain = typeof value === 'string';
   for (const name in query) if (query[name] !== undefined) plain = false;
-  const key = plain ? `${base ?? ''}\n${value as string}` : '';
-  const known = plain ? resolvedHrefs.get(key) : undefined;
+  const cache = plain ? resolvedHrefs.get(base ?? '') : undefined;
+  const known = cache?.get(value as string);
   if (known !== undefined) {
     ref.url = known;
     return known;
@@ -188,8 +195,17 @@ function resolveHref(value: unknown, base: string | undefined, query: Record<str
   applyQuery(url, query);
   ref.url = url.href;
   if (plain) {
-    if (resolvedHrefs.size >= 1024) resolvedHrefs.clear();
-    resolvedHrefs.set(key, url.href);
+    if (resolvedCount >= 1024) {
+      resolvedHrefs.clear();
+      resolvedCount = 0;
+    }
+    let byBase = resolvedHrefs.get(base ?? '');
+    if (!byBase) {
+      byBase = new Map();
+      resolvedHrefs.set(base ?? '', byBase);
+    }
+    byBase.set(value as string, url.href);
+    resolvedCount += 1;
   }
   return url.href;
 }

@@ -132,8 +132,18 @@ export function checkTimeout(value: unknown, where: string): number | undefined 
   return value;
 }
 
+/** The usual methods, as given (upper or lower case) to upper case: no pattern to test for them. */
+const knownMethods = new Map(
+  ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].flatMap((m) => [
+    [m, m],
+    [m.toLowerCase(), m],
+  ]),
+);
+
 /** An HTTP method: an RFC 9110 token, upper-cased. */
 export function checkMethod(value: unknown): string {
+  const known = typeof value === 'string' ? knownMethods.get(value) : undefined;
+  if (known !== undefined) return known;
   if (typeof value !== 'string' || !tokenRe.test(value)) {
     throw new InvalidArgumentError(`method must be an HTTP method token such as GET or PATCH, got ${show(value)}`);
   }
