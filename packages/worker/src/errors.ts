@@ -211,6 +211,20 @@ export class QueueFullError extends ThreadfetchError {
   override readonly code = 'TF_ERR_QUEUE_FULL';
 }
 
+/**
+ * The executor cannot carry this request: a distributed executor (`@threadfetch/queue`) refuses what
+ * cannot cross machines (session.stream, hooks, a cookie jar, a streamed body, onProgress). The
+ * message names the option.
+ */
+export class NotSupportedError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_NOT_SUPPORTED';
+}
+
+/** A distributed executor's result (body and callback data, encoded) is larger than its `maxResultBytes`: refused, never truncated. */
+export class ResultTooLargeError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_RESULT_TOO_LARGE';
+}
+
 /** Each error class by its code: how errors are rebuilt after crossing threads. */
 export const errorClasses = {
   TF_ERR_INVALID_ARGUMENT: InvalidArgumentError,
@@ -240,6 +254,8 @@ export const errorClasses = {
   TF_ERR_DEPENDENCY_FAILED: DependencyError,
   TF_ERR_SESSION_CLOSED: SessionClosedError,
   TF_ERR_QUEUE_FULL: QueueFullError,
+  TF_ERR_NOT_SUPPORTED: NotSupportedError,
+  TF_ERR_RESULT_TOO_LARGE: ResultTooLargeError,
 } as const;
 
 /** Every stable error code threadfetch uses. */

@@ -46,16 +46,19 @@ export class Response<D = unknown> {
   readonly #times: readonly number[];
   #timings: Timings | undefined;
 
-  /** @internal `created`, `sent`, `arrived`: epoch ms of the request made, sent to a worker, its result back. */
-  constructor(envelope: SuccessEnvelope, created: number, sent: number, arrived: number) {
+  /**
+   * @internal `url`: the request's (the envelope names the final URL only when it differs); `created`,
+   * `sent`, `arrived`: epoch ms of the request made, sent to a worker, its result back.
+   */
+  constructor(envelope: SuccessEnvelope, url: string, created: number, sent: number, arrived: number) {
     this.#created = created;
     this.#sent = sent || created;
     this.#arrived = arrived;
     this.#times = envelope.times;
     this.status = envelope.status;
     this.statusText = envelope.statusText || STATUS_CODES[envelope.status] || '';
-    this.url = envelope.url;
-    this.redirected = envelope.redirected;
+    this.url = envelope.url ?? url;
+    this.redirected = envelope.redirected === true;
     this.body = envelope.body ?? empty;
     this.data = envelope.data as D;
     this.#rawHeaders = envelope.headers;

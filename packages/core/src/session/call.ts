@@ -150,7 +150,7 @@ export class Call implements Job, FutureOwner, Expiring {
       this.#control.reject(deserializeError(result.error));
       return;
     }
-    const res = new Response(result, this.#created, this.sentAt, epochNow());
+    const res = new Response(result, this.spec.url, this.#created, this.sentAt, epochNow());
     if (this.#throwHttpErrors && res.status >= 400) {
       const bodyExcerpt = res.body.byteLength > 0 ? new TextDecoder().decode(res.body.subarray(0, 4096)).slice(0, 1024) : '';
       this.#control.reject(

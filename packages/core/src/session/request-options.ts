@@ -82,6 +82,8 @@ const requestKeys = new Set([
 ]);
 const allowed = [...requestKeys].join(', ');
 
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** A validated request, ready for the executor. */
 export interface PreparedRequest {
   readonly spec: RequestSpec;
@@ -143,24 +145,19 @@ export function prepareRequest(
   const hooks = checkHooks(o.hooks);
   const keepBody = o.keepBody ?? true;
   if (typeof keepBody !== 'boolean') throw new InvalidArgumentError(`keepBody must be a boolean, got ${show(keepBody)}`);
+  // Only what this request needs: each key is sent and read back in the worker.
+  const spec: Writable<RequestSpec> = { id, method, url: href, headers, transport: transport.spec };
+  if (body !== undefined) spec.body = body;
+  if (background !== undefined) {
+    spec.background = background;
+    spec.callbacks = session.callbacks;
+  }
+  if (!keepBody) spec.keepBody = false;
+  if (onProgress !== undefined) spec.progress = true;
+  if (o.saveTo !== undefined) spec.saveTo = saveTarget(savePath(o.saveTo), id);
+  if (hooks) spec.hookNames = Object.keys(hooks);
   return {
-    spec: {
-      id,
-      method,
-      url: href,
-      headers,
-      body,
-      background,
-      callbacks: session.callbacks,
-      keepBody,
-      progress: onProgress !== undefined,
-      saveTo: saveTarget(savePath(o.saveTo), id),
-      stream: undefined,
-      hooks: undefined,
-      hookNames: hooks && Object.keys(hooks),
-      cookies: undefined,
-      transport: transport.spec,
-    },
+    spec,
     timeout,
     signal,
     throwHttpErrors: transport.throwHttpErrors,

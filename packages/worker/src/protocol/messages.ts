@@ -49,7 +49,11 @@ export interface AgentSettings {
   readonly keepAliveTimeout: number;
 }
 
-/** One request as it travels to a worker: already validated, merged and resolved on the main thread. */
+/**
+ * One request as it travels to a worker: already validated, merged and resolved on the main thread.
+ * Every field a plain request does not need is left out rather than sent as undefined: each key is
+ * written, sent and read back per request.
+ */
 export interface RequestSpec {
   readonly id: number;
   readonly method: string;
@@ -57,25 +61,25 @@ export interface RequestSpec {
   readonly url: string;
   /** Lower-case header names to values. */
   readonly headers: Record<string, string>;
-  readonly body: BodySpec;
-  /** Built-in name or an export of `callbacks`; undefined: no callback. */
-  readonly background: string | undefined;
-  /** file: URL of the callbacks module, or undefined. */
-  readonly callbacks: string | undefined;
-  /** false: the body is dropped in the worker and never crosses threads. */
-  readonly keepBody: boolean;
-  /** Post progress messages while the body downloads. */
-  readonly progress: boolean;
+  readonly body?: BodySpec;
+  /** Built-in name or an export of `callbacks`; absent: no callback. */
+  readonly background?: string | undefined;
+  /** file: URL of the callbacks module; sent only with `background`. */
+  readonly callbacks?: string | undefined;
+  /** false: the body is dropped in the worker and never crosses threads. Absent: true. */
+  readonly keepBody?: boolean | undefined;
+  /** Post progress messages while the body downloads. Absent: false. */
+  readonly progress?: boolean | undefined;
   /** Write the body to a file instead of keeping it. */
-  readonly saveTo: SaveSpec | undefined;
+  readonly saveTo?: SaveSpec | undefined;
   /** Stream the body through this port (session.stream), see protocol/stream.ts. */
-  readonly stream: MessagePort | undefined;
+  readonly stream?: MessagePort | undefined;
   /** comlink endpoint of the caller's `hooks`, called from callbacks as ctx.hooks. */
-  readonly hooks: MessagePort | undefined;
+  readonly hooks?: MessagePort | undefined;
   /** The names of the caller's `hooks` (ctx.hooks has these; other names fail with TF_ERR_UNKNOWN_HOOK). */
-  readonly hookNames: readonly string[] | undefined;
+  readonly hookNames?: readonly string[] | undefined;
   /** comlink endpoint of the session's cookie jar ({@link CookieJarRemote}); with it the worker follows redirects hop by hop. */
-  readonly cookies: MessagePort | undefined;
+  readonly cookies?: MessagePort | undefined;
   /** Connection and response limits; one object shared by the requests of a session, so sent once per batch. */
   readonly transport: TransportSpec;
 }
@@ -177,19 +181,25 @@ export interface RetrySpec {
  */
 export type WorkerTimes = [number, number, number, number, number];
 
-/** A request that completed with a response (any HTTP status). */
+/**
+ * A request that completed with a response (any HTTP status). What the main thread already knows is
+ * left out, so that a small response costs fewer strings and keys to send and read back.
+ */
 export interface SuccessEnvelope {
   readonly id: number;
   readonly ok: true;
   readonly status: number;
-  readonly statusText: string;
+  /** The server's reason phrase; absent when empty or the standard one for the status. */
+  readonly statusText?: string;
   readonly headers: Record<string, string | string[] | undefined>;
-  readonly url: string;
-  readonly redirected: boolean;
-  /** The body bytes, transferred; undefined when dropped (keepBody: false). */
-  readonly body: Uint8Array | undefined;
-  /** The background callback's return value. */
-  readonly data: unknown;
+  /** The final URL; absent when it is the request's own. */
+  readonly url?: string;
+  /** Present (true) when a redirect was followed. */
+  readonly redirected?: true;
+  /** The body bytes; absent when empty or dropped (keepBody: false). */
+  readonly body?: Uint8Array;
+  /** The background callback's return value; absent when undefined. */
+  readonly data?: unknown;
   readonly times: WorkerTimes;
 }
 

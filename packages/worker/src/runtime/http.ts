@@ -19,7 +19,7 @@ export interface Outgoing {
   readonly method: string;
   readonly url: string;
   readonly headers: Record<string, string>;
-  readonly body: BodySpec;
+  readonly body?: BodySpec;
   readonly transport: TransportSpec;
 }
 

@@ -1,9 +1,10 @@
 /** Runs one request spec in the worker: open, consume the body, call back, and pack the result envelope. */
 
+import { STATUS_CODES } from 'node:http';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { serializeError } from '../error-wire.js';
 import { CallbackError, InvalidArgumentError, type RequestRef, ThreadfetchError } from '../errors.js';
-import { epochNow, MessageType, type ProgressMessage, type RequestSpec, type ResultEnvelope } from '../protocol/messages.js';
+import { epochNow, MessageType, type ProgressMessage, type RequestSpec, type ResultEnvelope, type SuccessEnvelope } from '../protocol/messages.js';
 import { type StreamMessage, StreamMessageType } from '../protocol/stream.js';
 import {
   type BackgroundCallback,
@@ -29,6 +30,8 @@ export interface PackedResult {
   /** The method and URL, for an error raised while posting. */
   readonly request: RequestRef;
 }
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 const progressInterval = 100;
 /** Bodies from this size up are transferred; smaller ones are copied with the message. */
@@ -93,22 +96,16 @@ export async function runRequest(
     if (fn && !isStreaming(fn)) data = await call(() => (fn as BackgroundCallback)(res, ctx!), spec, signal, request);
     if (fn) times[3] = epochNow();
     const transfer: ArrayBuffer[] = [];
-    const kept = spec.keepBody && body.byteLength > 0 ? body : undefined;
+    const kept = spec.keepBody !== false && body.byteLength > 0 ? body : undefined;
     // Small bodies are cheaper to copy than to move: a transfer detaches and re-wraps the buffer.
     if (kept && kept.byteLength >= transferThreshold) transfer.push(kept.buffer as ArrayBuffer);
     data = transferable(data, transfer);
-    const envelope: ResultEnvelope = {
-      id: spec.id,
-      ok: true,
-      status: res.status,
-      statusText: res.statusText,
-      headers: res.rawHeaders,
-      url: res.url,
-      redirected: res.redirected,
-      body: kept,
-      data,
-      times,
-    };
+    const envelope: Writable<SuccessEnvelope> = { id: spec.id, ok: true, status: res.status, headers: res.rawHeaders, times };
+    if (opened.statusText && opened.statusText !== STATUS_CODES[res.status]) envelope.statusText = opened.statusText;
+    if (res.url !== spec.url) envelope.url = res.url;
+    if (res.redirected) envelope.redirected = true;
+    if (kept) envelope.body = kept;
+    if (data !== undefined) envelope.data = data;
     return { envelope, transfer, request };
   } catch (error) {
     if (opened) discard(opened.body);
