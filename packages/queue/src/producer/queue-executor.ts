@@ -1,0 +1,253 @@
+/**
+ * The distributed executor: each request's spec goes on a BullMQ queue in Redis, a `threadfetch-worker`
+ * process on any machine runs it on its own thread pool, and the result comes back on this producer's
+ * own result list, where the future settles. See README "Beyond one machine".
+ *
+ * Why a result list and not QueueEvents' `completed` event: the events stream is capped (BullMQ trims
+ * it to about 10,000 events), every producer reads every job's events, and a return value there would
+ * carry every body to every producer. A list per producer keeps each result, in Redis, until this
+ * producer pops it, even across a reconnect. QueueEvents is still read for what only BullMQ knows:
+ * a job that became active (stats), stalled (its worker process died; BullMQ runs it again) or failed
+ * for stalling too often (the future fails with TF_ERR_WORKER_CRASHED).
+ */
+import { randomUUID } from 'node:crypto';
+import { debuglog } from 'node:util';
+import type { Executor, ExecutorStats, Job } from '@threadfetch/core';
+import { NetworkError, NotSupportedError, SessionClosedError, WorkerCrashedError } from '@threadfetch/worker';
+import { type CancelReason, epochNow } from '@threadfetch/worker/protocol';
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { decodeResult, encodeSpec } from '../wire/codec.js';
+import { cancelChannel, cancelledKey, cancelMarkerTtlMs, type JobData, jobName, resultsKey, wireVersion } from '../wire/keys.js';
+import { bullConnection, connect, type ErrorSource, onErrors } from '../wire/redis.js';
+import type { QueueResultMessage } from '../wire/result-message.js';
+import { type QueueExecutorOptions, type ResolvedQueueExecutorOptions, resolveQueueExecutorOptions } from './options.js';
+import { unsupportedOption } from './refuse.js';
+import { Tally } from './tally.js';
+
+const log = debuglog('threadfetch');
+
+/** Job states as the local executor's, without importing its values (core's JobState). */
+const inflight = 1;
+const finished = 2;
+
+/** One request of this producer, from submit until its result, failure or cancel. */
+interface Entry {
+  readonly job: Job;
+  readonly id: string;
+  /** queue.add done (or failed); a cancel waits for it. */
+  added: Promise<void>;
+  /** A worker process has taken it (QueueEvents `active`). */
+  active: boolean;
+  cancelled: boolean;
+}
+
+export class QueueExecutor implements Executor {
+  /** The options in force, defaults applied. */
+  readonly options: ResolvedQueueExecutorOptions;
+  /** This producer's id: names its result list and prefixes its job ids. */
+  readonly producerId = randomUUID();
+  readonly #queue: Queue;
+  readonly #events: QueueEvents;
+  /** Non-blocking commands: cancel markers and messages. */
+  readonly #commands: Redis;
+  /** Blocks on the result list. */
+  readonly #results: Redis;
+  readonly #entries = new Map<string, Entry>();
+  readonly #byJob = new WeakMap<Job, Entry>();
+  readonly #tally = new Tally();
+  readonly #chores = new Set<Promise<unknown>>();
+  readonly #eventsReady: Promise<unknown>;
+  readonly #reading: Promise<void>;
+  #seq = 0;
+  #destroyed = false;
+
+  constructor(options: QueueExecutorOptions) {
+    this.options = resolveQueueExecutorOptions(options);
+    const { connection, queue, prefix } = this.options;
+    this.#queue = new Queue(queue, { connection: bullConnection(connection), prefix });
+    this.#events = new QueueEvents(queue, { connection: bullConnection(connection), prefix });
+    this.#commands = connect(connection);
+    this.#results = connect(connection);
+    onErrors([this.#queue, this.#events, this.#commands, this.#results] as ErrorSource[], (error) => log('queue executor %s: redis error: %o', queue, error));
+    this.#events.on('active', ({ jobId }) => {
+      const entry = this.#entries.get(jobId);
+      if (entry) entry.active = true;
+    });
+    this.#events.on('stalled', ({ jobId }) => {
+      const entry = this.#entries.get(jobId);
+      if (!entry) return;
+      entry.active = false;
+      this.#tally.stalled += 1;
+      log('job %s stalled: its worker process stopped; BullMQ runs it again', jobId);
+    });
+    this.#events.on('failed', ({ jobId, failedReason }) => {
+      const entry = this.#entries.get(jobId);
+      if (!entry) return;
+      this.#tally.stalledOut += 1;
+      this.#fail(entry, new WorkerCrashedError(`the queue job failed: ${failedReason}`, { request: entry.job.ref }));
+    });
+    // Events are read from when QueueEvents connects: jobs are added once it reads.
+    this.#eventsReady = this.#events.waitUntilReady().catch((error: unknown) => log('queue events not ready: %o', error));
+    this.#reading = this.#readResults();
+  }
+
+  /** Counts as seen from this producer; `workers` is empty (worker processes report nothing here). */
+  stats(): ExecutorStats {
+    let active = 0;
+    for (const entry of this.#entries.values()) if (entry.active) active += 1;
+    const t = this.#tally;
+    return {
+      queued: this.#entries.size - active,
+      inflight: active,
+      completed: t.completed,
+      failed: t.failed,
+      cancelled: t.cancelled,
+      crashRetried: t.stalled,
+      workerCrashes: t.stalled + t.stalledOut,
+      workers: [],
+      latency: t.latency(),
+    };
+  }
+
+  submit(job: Job): void {
+    if (this.#destroyed) {
+      this.#refuse(job, new SessionClosedError('the executor is shut down', { request: job.ref }));
+      return;
+    }
+    const what = unsupportedOption(job.spec, this.options.allowSaveTo);
+    if (what) {
+      this.#refuse(job, new NotSupportedError(`the queue executor cannot carry ${what}`, { request: job.ref }));
+      return;
+    }
+    this.#seq += 1;
+    const entry: Entry = { job, id: `${this.producerId}-${this.#seq}`, added: Promise.resolve(), active: false, cancelled: false };
+    this.#entries.set(entry.id, entry);
+    this.#byJob.set(job, entry);
+    job.state = inflight;
+    job.sentAt = epochNow();
+    entry.added = this.#add(entry);
+  }
+
+  cancel(job: Job, _reason: CancelReason): boolean {
+    const entry = this.#byJob.get(job);
+    if (!entry || job.state === finished || entry.cancelled) return false;
+    entry.cancelled = true;
+    this.#entries.delete(entry.id);
+    job.state = finished;
+    this.#tally.cancelled += 1;
+    this.#chore(this.#cancelRemote(entry));
+    return true;
+  }
+
+  /** Fails what is still pending (SessionClosedError), removes it from the queue or aborts it where it runs, and closes the connections. */
+  async destroy(): Promise<void> {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    for (const entry of [...this.#entries.values()]) {
+      this.#fail(entry, new SessionClosedError('the executor was shut down before the request completed', { request: entry.job.ref }));
+      this.#chore(this.#cancelRemote(entry));
+    }
+    while (this.#chores.size > 0) await Promise.allSettled([...this.#chores]);
+    this.#results.disconnect();
+    await this.#reading;
+    await Promise.allSettled([this.#events.close(), this.#queue.close(), this.#commands.quit()]);
+  }
+
+  async #add(entry: Entry): Promise<void> {
+    const { job } = entry;
+    try {
+      const spec = await encodeSpec(job.spec);
+      await this.#eventsReady;
+      if (entry.cancelled || this.#destroyed) return;
+      const data: JobData = {
+        v: wireVersion,
+        producer: this.producerId,
+        spec,
+        maxResultBytes: this.options.maxResultBytes,
+        resultTtl: this.options.resultTtl,
+      };
+      await this.#queue.add(jobName, data, { jobId: entry.id, removeOnComplete: true, removeOnFail: { count: this.options.keepFailedJobs } });
+    } catch (error) {
+      if (entry.cancelled) return;
+      const message = (error as Error)?.message ?? String(error);
+      this.#fail(entry, new NetworkError(`could not put the request on queue ${this.options.queue}: ${message}`, { cause: error, request: job.ref }));
+    }
+  }
+
+  /** Waiting: removed, it never runs. Taken by a worker process: a marker (read before a job starts) and a message to abort it. */
+  async #cancelRemote(entry: Entry): Promise<void> {
+    await entry.added;
+    const { prefix, queue } = this.options;
+    try {
+      if ((await this.#queue.remove(entry.id)) === 1) return;
+      await this.#commands
+        .multi()
+        .set(cancelledKey(prefix, queue, entry.id), '1', 'PX', cancelMarkerTtlMs)
+        .publish(cancelChannel(prefix, queue), entry.id)
+        .exec();
+    } catch (error) {
+      log('could not cancel job %s: %o', entry.id, error);
+    }
+  }
+
+  /** Pops this producer's results until destroy() disconnects: one blocking pop, then what else is there, in batches. */
+  async #readResults(): Promise<void> {
+    const key = resultsKey(this.options.prefix, this.options.queue, this.producerId);
+    while (!this.#destroyed) {
+      try {
+        const first = await this.#results.blpopBuffer(key, 0);
+        if (!first) continue;
+        this.#onResult(first[1]);
+        for (;;) {
+          const more = await this.#results.lpopBuffer(key, 256);
+          if (!more || more.length === 0) break;
+          for (const bytes of more) this.#onResult(bytes);
+        }
+      } catch (error) {
+        if (this.#destroyed) break;
+        log('reading results failed: %o', error);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+
+  #onResult(bytes: Buffer): void {
+    let message: QueueResultMessage;
+    try {
+      message = decodeResult(bytes);
+    } catch (error) {
+      log('an undecodable result (%d bytes) was dropped: %o', bytes.length, error);
+      return;
+    }
+    const entry = this.#entries.get(message.job);
+    // Cancelled, failed already, or a second run of a job that stalled: its future has settled.
+    if (!entry) return;
+    this.#entries.delete(entry.id);
+    const { job } = entry;
+    job.state = finished;
+    this.#tally.record(epochNow() - job.sentAt);
+    if (message.result.ok) this.#tally.completed += 1;
+    else this.#tally.failed += 1;
+    job.finish({ ...message.result, id: job.spec.id });
+  }
+
+  #fail(entry: Entry, error: Error): void {
+    if (this.#entries.get(entry.id) !== entry) return;
+    this.#entries.delete(entry.id);
+    entry.job.state = finished;
+    this.#tally.failed += 1;
+    entry.job.finish(error);
+  }
+
+  #refuse(job: Job, error: Error): void {
+    job.state = finished;
+    this.#tally.failed += 1;
+    job.finish(error);
+  }
+
+  #chore(promise: Promise<unknown>): void {
+    this.#chores.add(promise);
+    void promise.finally(() => this.#chores.delete(promise));
+  }
+}
