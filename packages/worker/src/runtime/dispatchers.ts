@@ -1,7 +1,7 @@
 /**
  * The worker's undici dispatchers: one per distinct connection setting (connect timeout, TLS, HTTP/2,
- * proxy, retry policy), each an Agent or proxy agent composed with undici's redirect interceptor and,
- * when a retry policy is set, its retry interceptor. Passed explicitly to every request.
+ * proxy, retry policy), each an Agent or proxy agent, composed with undici's retry interceptor when a
+ * retry policy is set. Passed explicitly to every request; redirects are followed in http.ts, hop by hop.
  */
 import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors, ProxyAgent } from 'undici';
 import type { AgentSettings, TransportSpec } from '../protocol/messages.js';
@@ -50,19 +50,17 @@ function create(transport: TransportSpec): Dispatcher {
     });
   }
   roots.push(root);
-  const chain = [interceptors.redirect({ maxRedirections: 0 })];
-  if (transport.retry)
-    chain.push(
-      interceptors.retry({
-        ...transport.retry,
-        methods: [...transport.retry.methods],
-        statusCodes: [...transport.retry.statusCodes],
-        errorCodes: [...transport.retry.errorCodes],
-        retry: retryPolicy(transport.retry),
-        throwOnError: false,
-      } as never),
-    );
-  return root.compose(...chain);
+  if (!transport.retry) return root;
+  return root.compose(
+    interceptors.retry({
+      ...transport.retry,
+      methods: [...transport.retry.methods],
+      statusCodes: [...transport.retry.statusCodes],
+      errorCodes: [...transport.retry.errorCodes],
+      retry: retryPolicy(transport.retry),
+      throwOnError: false,
+    } as never),
+  );
 }
 
 /** Closes every connection pool of this worker. */

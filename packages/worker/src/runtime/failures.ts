@@ -13,7 +13,6 @@ import {
   type RequestRef,
   ThreadfetchError,
   TlsError,
-  TooManyRedirectsError,
 } from '../errors.js';
 import type { TransportSpec } from '../protocol/messages.js';
 import type { Cancellation } from './cancellation.js';
@@ -41,7 +40,6 @@ function translate(error: unknown, request: RequestRef, transport: TransportSpec
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return new HeadersTimeoutError(`no response headers within headersTimeout (${transport.headersTimeout} ms)`, options);
   if (code === 'UND_ERR_BODY_TIMEOUT') return new BodyTimeoutError(`the body stalled for bodyTimeout (${transport.bodyTimeout} ms)`, options);
   if (typeof code === 'string' && tlsCode.test(code)) return new TlsError(`TLS failed: ${said}`, options);
-  if (message.startsWith('Redirect loop detected')) return new TooManyRedirectsError(`more than maxRedirects (${transport.maxRedirects}) redirects`, options);
   if (code === 'ECONNREFUSED') return new ConnectionRefusedError(`connection refused: ${said}`, options);
   if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return new ContentLengthMismatchError(`the body does not match its content-length: ${said}`, options);
   if (name === 'HTTPParserError') return new ProtocolError(`the response is not valid HTTP: ${message}`, options);

@@ -11,6 +11,7 @@ import type { Cancellation } from './cancellation.js';
 import { acceptEncoding, decodedBody } from './decode.js';
 import { dispatcherFor } from './dispatchers.js';
 import { failure } from './failures.js';
+import { type Hop, nextHop, redirectStatuses, targetOf } from './redirects.js';
 import { isStreamBody, requestBody } from './request-body.js';
 import { releaseUpload } from './upload-source.js';
 
@@ -35,11 +36,8 @@ export interface OpenResponse {
   readonly length: number | undefined;
 }
 
-const redirectStatuses = new Set([300, 301, 302, 303, 307, 308]);
-
-/** Sends one request and resolves at its response headers. Errors come out coded. */
+/** Sends one request and resolves at its response headers, following redirects. Errors come out coded. */
 export async function open(out: Outgoing, signal: Cancellation): Promise<OpenResponse> {
-  const ref: RequestRef = { method: out.method, url: out.url };
   const { transport } = out;
   // A streamed body cannot be sent twice: its redirects come back as they are.
   const follow = transport.followRedirects && !isStreamBody(out.body);
@@ -47,38 +45,59 @@ export async function open(out: Outgoing, signal: Cancellation): Promise<OpenRes
     // The headers are this request's own copy (they crossed threads): set in place, not copied.
     const headers = out.headers;
     headers['accept-encoding'] ??= acceptEncoding;
-    const res = await request(out.url, {
-      dispatcher: dispatcherFor(transport),
-      method: out.method as Dispatcher.HttpMethod,
-      headers,
-      body: requestBody(out.body, ref),
-      signal,
-      maxRedirections: follow ? transport.maxRedirects : 0,
-      headersTimeout: transport.headersTimeout,
-      bodyTimeout: transport.bodyTimeout,
-    } as Parameters<typeof request>[1]);
-    const history = (res.context as { history?: URL[] } | undefined)?.history;
-    // undici hands back the redirect it did not follow; following one more is over the limit.
-    if (follow && redirectStatuses.has(res.statusCode) && res.headers.location !== undefined) {
+    const dispatcher = dispatcherFor(transport);
+    let hop: Hop = { method: out.method, url: out.url, target: targetOf(out.url), headers, body: out.body };
+    let visited: Set<string> | undefined;
+    for (let hops = 0; ; hops++) {
+      const res = await send(dispatcher, hop, hops, transport, signal, out);
+      const location = res.headers.location;
+      if (!follow || !redirectStatuses.has(res.statusCode) || location === undefined) return opened(res, hop, hops, out);
       discard(res.body as unknown as Readable);
-      throw new TooManyRedirectsError(`more than maxRedirects (${transport.maxRedirects}) redirects`, { request: ref });
+      visited ??= new Set([`${hop.target.origin}${hop.target.path}`]);
+      const next = hops < transport.maxRedirects ? nextHop(hop, res.statusCode, String(location), visited) : undefined;
+      // Past maxRedirects, or back to a URL of the chain (a loop): the same failure.
+      if (!next) throw new TooManyRedirectsError(`more than maxRedirects (${transport.maxRedirects}) redirects`, { request: refOf(out) });
+      hop = next;
     }
-    // A streamed body's source ends with its request: at the latest when the response body closes.
-    if (isStreamBody(out.body)) (res.body as unknown as Readable).once('close', () => releaseUpload(out.body as ReadableStream));
-    const last = history?.[history.length - 1];
-    const encoding = res.headers['content-encoding'];
-    const declared = Number(res.headers['content-length']);
-    return {
-      status: res.statusCode,
-      statusText: (res as { statusText?: string }).statusText,
-      headers: res.headers,
-      url: last ? last.href : out.url,
-      redirected: history !== undefined && history.length > 1,
-      body: decodedBody(res.body as unknown as Readable, encoding),
-      length: encoding === undefined && Number.isSafeInteger(declared) ? declared : undefined,
-    };
   } catch (error) {
     if (isStreamBody(out.body)) releaseUpload(out.body);
-    throw failure(error, signal, ref, transport, 'head');
+    throw failure(error, signal, refOf(out), transport, 'head');
   }
+}
+
+function refOf(out: Outgoing): RequestRef {
+  return { method: out.method, url: out.url };
+}
+
+/**
+ * One hop. The first goes straight to the dispatcher, its target parsed once per URL; the next ones
+ * (rare) through undici's `request`, which checks the URL a redirect named (an ftp: location fails there).
+ */
+function send(dispatcher: Dispatcher, hop: Hop, hops: number, transport: TransportSpec, signal: Cancellation, out: Outgoing): Promise<Dispatcher.ResponseData> {
+  const options = {
+    method: hop.method as Dispatcher.HttpMethod,
+    headers: hop.headers,
+    body: requestBody(hop.body, refOf(out)),
+    signal,
+    headersTimeout: transport.headersTimeout,
+    bodyTimeout: transport.bodyTimeout,
+  } as const;
+  if (hops === 0) return dispatcher.request({ ...options, origin: hop.target.origin, path: hop.target.path } as Dispatcher.RequestOptions);
+  return request(hop.url, { ...options, dispatcher } as Parameters<typeof request>[1]) as Promise<Dispatcher.ResponseData>;
+}
+
+function opened(res: Dispatcher.ResponseData, hop: Hop, hops: number, out: Outgoing): OpenResponse {
+  // A streamed body's source ends with its request: at the latest when the response body closes.
+  if (isStreamBody(out.body)) (res.body as unknown as Readable).once('close', () => releaseUpload(out.body as ReadableStream));
+  const encoding = res.headers['content-encoding'];
+  const declared = Number(res.headers['content-length']);
+  return {
+    status: res.statusCode,
+    statusText: (res as { statusText?: string }).statusText,
+    headers: res.headers,
+    url: hop.url,
+    redirected: hops > 0,
+    body: decodedBody(res.body as unknown as Readable, encoding),
+    length: encoding === undefined && Number.isSafeInteger(declared) ? declared : undefined,
+  };
 }
