@@ -74,16 +74,16 @@ function refOf(out: Outgoing): RequestRef {
  * (rare) through undici's `request`, which checks the URL a redirect named (an ftp: location fails there).
  */
 function send(dispatcher: Dispatcher, hop: Hop, hops: number, transport: TransportSpec, signal: Cancellation, out: Outgoing): Promise<Dispatcher.ResponseData> {
-  const options = {
-    method: hop.method as Dispatcher.HttpMethod,
-    headers: hop.headers,
-    body: requestBody(hop.body, refOf(out)),
-    signal,
-    headersTimeout: transport.headersTimeout,
-    bodyTimeout: transport.bodyTimeout,
-  } as const;
-  if (hops === 0) return dispatcher.request({ ...options, origin: hop.target.origin, path: hop.target.path } as Dispatcher.RequestOptions);
-  return request(hop.url, { ...options, dispatcher } as Parameters<typeof request>[1]) as Promise<Dispatcher.ResponseData>;
+  const body = hop.body === undefined ? null : requestBody(hop.body, refOf(out));
+  const method = hop.method as Dispatcher.HttpMethod;
+  const { headersTimeout, bodyTimeout } = transport;
+  if (hops === 0) {
+    const { origin, path } = hop.target;
+    return dispatcher.request({ origin, path, method, headers: hop.headers, body, signal, headersTimeout, bodyTimeout } as Dispatcher.RequestOptions);
+  }
+  return request(hop.url, { dispatcher, method, headers: hop.headers, body, signal, headersTimeout, bodyTimeout } as Parameters<
+    typeof request
+  >[1]) as Promise<Dispatcher.ResponseData>;
 }
 
 function opened(res: Dispatcher.ResponseData, hop: Hop, hops: number, out: Outgoing): OpenResponse {
