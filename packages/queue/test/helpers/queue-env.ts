@@ -83,3 +83,12 @@ export async function startQueueEnv(options: QueueEnvOptions = {}): Promise<Queu
     },
   };
 }
+
+/** Polls an asynchronous `condition` (a look at Redis) until it holds; fails naming `what` after `ms` (generous: only a hang trips it). */
+export async function waitUntil(condition: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
