@@ -27,6 +27,9 @@ import { Tally } from './tally.js';
 
 const log = debuglog('threadfetch');
 
+/** How long destroy() waits for Redis to remove or abort the jobs still pending. */
+const destroyLimitMs = 5_000;
+
 /** Job states as the local executor's, without importing its values (core's JobState). */
 const inflight = 1;
 const finished = 2;
@@ -148,10 +151,17 @@ export class QueueExecutor implements Executor {
       this.#fail(entry, new SessionClosedError('the executor was shut down before the request completed', { request: entry.job.ref }));
       this.#chore(this.#cancelRemote(entry));
     }
-    while (this.#chores.size > 0) await Promise.allSettled([...this.#chores]);
+    // Removing and aborting those jobs waits for Redis, but not forever: a Redis that is gone leaves them to run.
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise((resolve) => {
+      timer = setTimeout(resolve, destroyLimitMs);
+    });
+    await Promise.race([Promise.allSettled([...this.#chores]), limit]);
+    clearTimeout(timer);
     this.#results.disconnect();
     await this.#reading;
-    await Promise.allSettled([this.#events.close(), this.#queue.close(), this.#commands.quit()]);
+    await Promise.allSettled([this.#events.close(), this.#queue.close()]);
+    this.#commands.disconnect();
   }
 
   async #add(entry: Entry): Promise<void> {
