@@ -1,6 +1,10 @@
 /** The `threadfetch-worker` command line: --help, argument errors naming the flag, and a clean exit on SIGTERM. */
 import assert from 'node:assert/strict';
+import type http from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { FuturesSession } from '@threadfetch/core';
+import { QueueExecutor } from '@threadfetch/queue';
+import { startServer } from './helpers/http-server.js';
 import { redisSkip, startRedis, type TestRedis } from './helpers/redis.js';
 import { callbacksPath, runWorker, startWorker } from './helpers/worker-process.js';
 
@@ -52,4 +56,37 @@ describe('threadfetch-worker: signals', { skip: redisSkip, timeout: 30_000 }, ()
       }
     });
   }
+
+  test('SIGTERM with a job active: the process finishes it, the future resolves, then it exits 0', async () => {
+    let held: http.ServerResponse | undefined;
+    let seen!: () => void;
+    const holding = new Promise<void>((resolve) => {
+      seen = resolve;
+    });
+    const server = await startServer({
+      '/hold': (_req, res) => {
+        held = res;
+        seen();
+      },
+    });
+    const queue = 'cli-drain';
+    const worker = await startWorker(['--redis', redis.url, '--queue', queue, '--workers', '1']);
+    const executor = new QueueExecutor({ connection: redis.url, queue });
+    const session = new FuturesSession({ executor });
+    try {
+      const future = session.get(`${server.url}/hold`);
+      await holding;
+      const exited = worker.stop('SIGTERM');
+      // Told to stop while the job runs: it says so, and waits for the job.
+      while (!worker.output().includes('SIGTERM: finishing active jobs')) await new Promise((r) => setTimeout(r, 10));
+      held?.end('finished');
+      assert.equal((await future).text(), 'finished');
+      assert.equal(await exited, 0, worker.output());
+    } finally {
+      await worker.stop('SIGKILL');
+      await session.close({ force: true });
+      await executor.destroy();
+      await server.close();
+    }
+  });
 });
