@@ -17,6 +17,7 @@ import {
   MessageType,
   type ProgressMessage,
   type RequestSpec,
+  type ResultEnvelope,
   type ResultsMessage,
   type WorkerBootData,
 } from '../protocol/messages.js';
@@ -83,23 +84,28 @@ function flush(): void {
 /** Posts results on the lane; a result that cannot be cloned fails alone, with a CallbackError. */
 function post(batch: PackedResult[]): void {
   const stamp = epochNow();
-  for (const r of batch) r.envelope.times[4] = stamp;
+  const results: ResultEnvelope[] = [];
+  let moved: Set<ArrayBuffer> | undefined;
+  for (const r of batch) {
+    r.envelope.times[4] = stamp;
+    results.push(r.envelope);
+    if (r.transfer.length > 0) {
+      moved ??= new Set();
+      for (const buffer of r.transfer) moved.add(buffer);
+    }
+  }
   try {
-    lane.postMessage(message(batch), transfers(batch));
+    // Each buffer once: two results may name the same one.
+    lane.postMessage({ type: MessageType.results, results } satisfies ResultsMessage, moved ? [...moved] : undefined);
   } catch {
     for (const r of batch) {
       try {
-        lane.postMessage(message([r]), r.transfer);
+        lane.postMessage(message(r), r.transfer as ArrayBuffer[]);
       } catch (error) {
-        lane.postMessage(message([uncloneable(r, error)]));
+        lane.postMessage(message(uncloneable(r, error)));
       }
     }
   }
-}
-
-/** The buffers a batch moves; each once (two results may name the same one). */
-function transfers(batch: PackedResult[]): ArrayBuffer[] {
-  return batch.length === 1 ? (batch[0]?.transfer ?? []) : [...new Set(batch.flatMap((r) => r.transfer))];
 }
 
 function uncloneable({ envelope, request }: PackedResult, error: unknown): PackedResult {
@@ -111,8 +117,8 @@ function uncloneable({ envelope, request }: PackedResult, error: unknown): Packe
   return { envelope: { id: envelope.id, ok: false, error: serializeError(failure), times: envelope.times }, transfer: [], request };
 }
 
-function message(batch: PackedResult[]): ResultsMessage {
-  return { type: MessageType.results, results: batch.map((r) => r.envelope) };
+function message(r: PackedResult): ResultsMessage {
+  return { type: MessageType.results, results: [r.envelope] };
 }
 
 /** Starts every request of a batch; each result is queued for the lane as it finishes. */

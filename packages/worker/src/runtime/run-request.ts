@@ -4,7 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { serializeError } from '../error-wire.js';
 import { CallbackError, InvalidArgumentError, type RequestRef, ThreadfetchError } from '../errors.js';
-import { epochNow, MessageType, type ProgressMessage, type RequestSpec, type ResultEnvelope, type SuccessEnvelope } from '../protocol/messages.js';
+import { epochNow, type ProgressMessage, type RequestSpec, type ResultEnvelope, type SuccessEnvelope } from '../protocol/messages.js';
 import { type StreamMessage, StreamMessageType } from '../protocol/stream.js';
 import {
   type BackgroundCallback,
@@ -22,21 +22,23 @@ import { failure } from './failures.js';
 import { followUp } from './follow-up.js';
 import { openHooks } from './hooks.js';
 import { type OpenResponse, open } from './http.js';
+import { progressReporter, reporter } from './progress.js';
 
 /** An envelope ready to post, with what can be transferred and whether the data is known to clone. */
 export interface PackedResult {
   readonly envelope: ResultEnvelope;
-  readonly transfer: ArrayBuffer[];
+  readonly transfer: readonly ArrayBuffer[];
   /** The method and URL, for an error raised while posting. */
   readonly request: RequestRef;
 }
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
-const progressInterval = 100;
 /** Bodies from this size up are transferred; smaller ones are copied with the message. */
 const transferThreshold = 16 * 1024;
 const empty = new Uint8Array(0);
+/** What a result without bytes to move transfers; never added to. */
+const noTransfer: readonly ArrayBuffer[] = Object.freeze([]);
 
 /** Runs one request; progress (when asked for) goes out through `sendProgress`, ahead of the result. */
 export async function runRequest(
@@ -59,12 +61,8 @@ export async function runRequest(
     }
     opened = spec.cookies ? await openWithJar(spec, signal, spec.cookies) : await open(spec, signal);
     times[1] = epochNow();
-    // A stream's progress goes on its port, in order with its chunks, so the last report comes before the end.
     const port = spec.stream;
-    const report: ReportProgress = port
-      ? (loaded, total) => port.postMessage({ type: StreamMessageType.progress, loaded, total } satisfies StreamMessage)
-      : (loaded, total) => sendProgress({ type: MessageType.progress, id: spec.id, loaded, total });
-    const progress = spec.progress ? progressReporter(opened.length, report) : undefined;
+    const progress = spec.progress ? progressReporter(opened.length, reporter(spec, sendProgress)) : undefined;
     const onBytes = progress?.onBytes;
     const ctx: CallbackContext | undefined = fn && {
       get signal() {
@@ -92,27 +90,31 @@ export async function runRequest(
     }
     progress?.flush();
     times[2] = epochNow();
-    const res = new WorkerResponse({ ...opened, body });
-    if (fn && !isStreaming(fn)) data = await call(() => (fn as BackgroundCallback)(res, ctx!), spec, signal, request);
+    if (fn && !isStreaming(fn)) {
+      const res = new WorkerResponse({ ...opened, body });
+      data = await call(() => (fn as BackgroundCallback)(res, ctx!), spec, signal, request);
+    }
     if (fn) times[3] = epochNow();
-    const transfer: ArrayBuffer[] = [];
     const kept = spec.keepBody !== false && body.byteLength > 0 ? body : undefined;
     // Small bodies are cheaper to copy than to move: a transfer detaches and re-wraps the buffer.
-    if (kept && kept.byteLength >= transferThreshold) transfer.push(kept.buffer as ArrayBuffer);
-    data = transferable(data, transfer);
-    const envelope: Writable<SuccessEnvelope> = { id: spec.id, ok: true, status: res.status, headers: res.rawHeaders, times };
-    if (opened.statusText && opened.statusText !== STATUS_CODES[res.status]) envelope.statusText = opened.statusText;
-    if (res.url !== spec.url) envelope.url = res.url;
-    if (res.redirected) envelope.redirected = true;
+    let transfer = kept && kept.byteLength >= transferThreshold ? [kept.buffer as ArrayBuffer] : undefined;
+    if (data !== undefined) {
+      transfer ??= [];
+      data = transferable(data, transfer);
+    }
+    const envelope: Writable<SuccessEnvelope> = { id: spec.id, ok: true, status: opened.status, headers: opened.headers, times };
+    if (opened.statusText && opened.statusText !== STATUS_CODES[opened.status]) envelope.statusText = opened.statusText;
+    if (opened.url !== spec.url) envelope.url = opened.url;
+    if (opened.redirected) envelope.redirected = true;
     if (kept) envelope.body = kept;
     if (data !== undefined) envelope.data = data;
-    return { envelope, transfer, request };
+    return { envelope, transfer: transfer ?? noTransfer, request };
   } catch (error) {
     if (opened) discard(opened.body);
     const wrapped = error instanceof ThreadfetchError ? error : failure(error, signal, request, spec.transport, opened ? 'body' : 'head');
     const serialized = serializeError(wrapped);
     spec.stream?.postMessage({ type: StreamMessageType.error, error: serialized } satisfies StreamMessage);
-    return { envelope: { id: spec.id, ok: false, error: serialized, times }, transfer: [], request };
+    return { envelope: { id: spec.id, ok: false, error: serialized, times }, transfer: noTransfer, request };
   } finally {
     hooks.release();
     spec.stream?.close();
@@ -182,36 +184,6 @@ function streamingResponse(opened: OpenResponse, body: Readable): StreamingBackg
     url: res.url,
     redirected: res.redirected,
     body,
-  };
-}
-
-/** Sends one progress report: on the lane, or on a stream's own port. */
-type ReportProgress = (loaded: number, total: number | undefined) => void;
-
-/** Reports progress at most every 100 ms; `flush` reports the last count if it was not reported. */
-function progressReporter(total: number | undefined, report: ReportProgress): { onBytes: OnBytes; flush(): void } {
-  let last = 0;
-  let pending: NodeJS.Timeout | undefined;
-  let loaded = 0;
-  const post = () => {
-    last = Date.now();
-    report(loaded, total);
-  };
-  let posted = -1;
-  const send = () => {
-    clearTimeout(pending);
-    pending = undefined;
-    if (posted === loaded) return;
-    posted = loaded;
-    post();
-  };
-  return {
-    onBytes(bytes) {
-      loaded = bytes;
-      if (Date.now() - last >= progressInterval) send();
-      else pending ??= setTimeout(send, progressInterval);
-    },
-    flush: send,
   };
 }
 
