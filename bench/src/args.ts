@@ -5,16 +5,20 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type ClientKey, clientKeys, defaultWorkers } from './clients/clients.js';
 
-/** Scenario names, as `--only` takes them, in the order they run. */
+/** Scenario names of the default run, as `--only` takes them, in the order they run. */
 export const scenarioNames = ['latency', 'throughput', 'cpu-heavy', 'payload-sweep', 'workers-sweep'] as const;
-/** One of {@link scenarioNames}. */
-export type ScenarioName = (typeof scenarioNames)[number];
+/** Opt-in scenarios: only with `--only NAME` (or `--queue`), after the others. `queue` needs redis-server. */
+export const optionalScenarioNames = ['queue'] as const;
+/** One of {@link scenarioNames} or {@link optionalScenarioNames}. */
+export type ScenarioName = (typeof scenarioNames)[number] | (typeof optionalScenarioNames)[number];
+const allScenarioNames: readonly ScenarioName[] = [...scenarioNames, ...optionalScenarioNames];
 
 /** The usage text of `--help`. */
 export const usage = `Usage: pnpm bench -- [options]   (or: node bench/dist/run.js [options])
 
   --quick                 fewer rounds and requests: under two minutes on 2 cores
-  --only LIST             scenarios, comma-separated: ${scenarioNames.join(', ')}
+  --only LIST             scenarios, comma-separated: ${allScenarioNames.join(', ')} (queue is opt-in)
+  --queue                 add the queue scenario (QueueExecutor, 1/2/4 worker processes, a private redis-server)
   --clients LIST          clients of the comparisons, comma-separated: ${clientKeys.join(', ')} (default: all; ratios need undici)
   --workers N             worker threads of threadfetch and the naive design (default: cores, at most 16)
   --nice N                niceIncrement of threadfetch's workers, 0 to 19 (default: the library's)
@@ -111,6 +115,7 @@ export function parseCommandLine(argv: readonly string[]): Args {
     for (const flag of ['only', 'clients', 'svg', 'profile'] as const)
       if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --url`);
     if (values.peers) throw new UsageError('--peers does not apply to --url');
+    if (values.queue) throw new UsageError('--queue does not apply to --url');
   } else if (values.callbacks !== undefined || values.background !== undefined) {
     throw new UsageError('--callbacks and --background go with --url');
   }
@@ -121,7 +126,7 @@ export function parseCommandLine(argv: readonly string[]): Args {
   return {
     help: values.help ?? false,
     quick: values.quick ?? false,
-    only: values.only === undefined ? [...scenarioNames] : list('--only', values.only, scenarioNames),
+    only: scenarios(values.only, values.queue ?? false),
     clients: new Set<ClientKey>(values.clients === undefined ? clientKeys : list('--clients', values.clients, clientKeys)),
     workers: integer('--workers', values.workers, 1, 64) ?? defaultWorkers(),
     nice: integer('--nice', values.nice, 0, 19),
@@ -133,6 +138,13 @@ export function parseCommandLine(argv: readonly string[]): Args {
     callbacks: values.callbacks === undefined ? undefined : callbacksModule(values.callbacks),
     background: values.background,
   };
+}
+
+/** `--only`'s scenarios (default: the default run), plus `queue` with `--queue`. */
+function scenarios(only: string | undefined, queue: boolean): ScenarioName[] {
+  const names: ScenarioName[] = only === undefined ? [...scenarioNames] : list('--only', only, allScenarioNames);
+  if (queue && !names.includes('queue')) names.push('queue');
+  return names;
 }
 
 function parse(argv: readonly string[]) {
@@ -154,6 +166,7 @@ function parse(argv: readonly string[]) {
       background: { type: 'string' },
       profile: { type: 'string' },
       peers: { type: 'boolean' },
+      queue: { type: 'boolean' },
     },
   });
 }

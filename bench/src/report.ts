@@ -53,6 +53,18 @@ export function printResults(r: Results): void {
       ...r.workersSweep.points.map((p) => [String(p.workers), show(p.perSecond), showRatio(p.vsMainThread), show(p.delayP99Ms)]),
     ]);
   }
+  if (r.queue) {
+    const q = r.queue;
+    if ('skipped' in q) console.log(`\nQueue (QueueExecutor): skipped: ${q.skipped}`);
+    else
+      printTable(
+        `Queue: QueueExecutor through a private redis-server, N threadfetch-worker processes of ${q.threadsPerProcess} thread each (median of rounds, spread; ratios per round vs 1 process)`,
+        [
+          ['processes', 'small requests/s (64 in flight)', 'vs 1 process', 'CPU-heavy requests/s', 'vs 1 process'],
+          ...q.points.map((p) => [String(p.processes), show(p.smallPerSecond, 0), showRatio(p.smallVsOne), show(p.heavyPerSecond), showRatio(p.heavyVsOne)]),
+        ],
+      );
+  }
   if (r.peers) {
     printTable('Peers (Python), small responses, 64 in flight, one run each', [
       ['', 'requests/s', 'vs undici'],

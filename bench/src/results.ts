@@ -4,6 +4,7 @@ import type { CpuHeavyResult } from './scenarios/cpu-heavy.js';
 import type { LatencyResult } from './scenarios/latency.js';
 import type { SweepResult } from './scenarios/payload-sweep.js';
 import type { PeerResult } from './scenarios/peers.js';
+import type { QueueResult } from './scenarios/queue.js';
 import type { ClientThroughput } from './scenarios/throughput.js';
 import type { UserEndpointResult } from './scenarios/user-endpoint.js';
 import type { WorkersSweepResult } from './scenarios/workers-sweep.js';
@@ -17,6 +18,8 @@ export interface Results {
   readonly payloadSweep?: SweepResult;
   readonly workersSweep?: WorkersSweepResult;
   readonly peers?: PeerResult[];
+  /** The opt-in queue scenario, or why it was skipped. */
+  readonly queue?: QueueResult;
   readonly userEndpoint?: UserEndpointResult;
   /** How busy the machine was during each scenario (Linux). */
   readonly load?: Record<string, Load>;

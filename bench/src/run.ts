@@ -15,6 +15,7 @@ import { cpuHeavy } from './scenarios/cpu-heavy.js';
 import { latency } from './scenarios/latency.js';
 import { payloadSweep } from './scenarios/payload-sweep.js';
 import { peers } from './scenarios/peers.js';
+import { queueScenario } from './scenarios/queue.js';
 import { throughput } from './scenarios/throughput.js';
 import { userEndpoint } from './scenarios/user-endpoint.js';
 import { workersSweep } from './scenarios/workers-sweep.js';
@@ -68,6 +69,8 @@ async function runScenarios(): Promise<Results> {
       if (name === 'cpu-heavy') results.cpuHeavy = await metered(name, () => cpuHeavy(ctx));
       if (name === 'payload-sweep') results.payloadSweep = await metered(name, () => payloadSweep(ctx));
       if (name === 'workers-sweep') results.workersSweep = await metered(name, () => workersSweep(ctx));
+      // Not metered: redis-server and the worker processes would count as "other".
+      if (name === 'queue') results.queue = await queueScenario(ctx);
     }
     // Not metered: the Python peers run in processes of their own, which the meter would count as "other".
     if (args.peers) results.peers = await peers(ctx);
