@@ -7,9 +7,11 @@
 import { fileURLToPath } from 'node:url';
 import { FuturesSession } from '@threadfetch/core';
 import { QueueExecutor } from '@threadfetch/queue';
+// The queue package's test helpers start the same services the tests use (bounded, torn down).
+import { redisServerPath, startRedis } from '../../../packages/queue/dist-test/helpers/redis.js';
+import { startWorkers, type WorkerGroup } from '../../../packages/queue/dist-test/helpers/worker-process.js';
 import { inFlight } from '../clients/clients.js';
 import { bigRecords, expectedSummary } from '../records.js';
-import { findRedisServer, type Service, startRedisServer, startWorkerProcess } from '../support/queue-processes.js';
 import { type Figure, figure } from '../support/stats.js';
 import { type Context, rotate, rounds } from './context.js';
 
@@ -35,7 +37,7 @@ interface Group {
   readonly processes: number;
   readonly session: FuturesSession<typeof import('../callbacks.js')>;
   readonly executor: QueueExecutor;
-  readonly workers: Service[];
+  readonly workers: WorkerGroup;
   readonly small: number[];
   readonly heavy: number[];
 }
@@ -47,10 +49,9 @@ async function measure(total: number, lanes: number, task: () => Promise<unknown
 }
 
 export async function queueScenario(ctx: Context): Promise<QueueResult> {
-  const bin = findRedisServer();
-  if (bin === undefined) return { skipped: 'redis-server is not installed (Debian: apt-get install redis-server, or set REDIS_SERVER)' };
+  if (redisServerPath === undefined) return { skipped: 'redis-server is not installed (Debian: apt-get install redis-server, or set REDIS_SERVER)' };
   ctx.step('queue: starting redis-server');
-  const redis = await startRedisServer(bin);
+  const redis = await startRedis();
   const callbacks = fileURLToPath(new URL('../callbacks.js', import.meta.url));
   const groups: Group[] = [];
   const expected = JSON.stringify(expectedSummary(bigRecords));
@@ -61,7 +62,7 @@ export async function queueScenario(ctx: Context): Promise<QueueResult> {
       ctx.step(`queue: starting ${processes} worker process(es)`);
       const queue = `bench-${process.pid}-${processes}`;
       const args = ['--redis', redis.url, '--queue', queue, '--callbacks', callbacks, '--workers', '1', '--concurrency', '64'];
-      const workers = await Promise.all(Array.from({ length: processes }, () => startWorkerProcess(args)));
+      const workers = await startWorkers(processes, args);
       const executor = new QueueExecutor({ connection: redis.url, queue });
       const session = new FuturesSession<typeof import('../callbacks.js')>({ executor, timeout: 120_000 });
       groups.push({ processes, session, executor, workers, small: [], heavy: [] });
@@ -88,7 +89,7 @@ export async function queueScenario(ctx: Context): Promise<QueueResult> {
       await g.session.close();
       await g.executor.destroy();
     }
-    await Promise.all(groups.flatMap((g) => g.workers.map((w) => w.stop())));
+    await Promise.all(groups.map((g) => g.workers.stop()));
     await redis.stop();
   }
   const one = groups[0] as Group;

@@ -43,6 +43,23 @@ export interface ExecutorStats {
   readonly latency: LatencyPercentiles;
 }
 
+/** Latencies recorded in ms, kept as a histogram (microsecond resolution, up to an hour). */
+export class LatencyHistogram {
+  readonly #histogram: RecordableHistogram = createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 3 });
+
+  /** Records one latency, in ms. */
+  record(ms: number): void {
+    this.#histogram.record(Math.max(1, Math.round(ms * 1000)));
+  }
+
+  /** The percentiles so far, in ms (zeros before the first record). */
+  percentiles(): LatencyPercentiles {
+    const h = this.#histogram;
+    const ms = (us: number) => (h.count === 0 ? 0 : us / 1000);
+    return { count: h.count, p50: ms(h.percentile(50)), p90: ms(h.percentile(90)), p99: ms(h.percentile(99)), max: ms(h.max) };
+  }
+}
+
 /** The executor's running tally. */
 export class Tally {
   completed = 0;
@@ -50,16 +67,5 @@ export class Tally {
   cancelled = 0;
   crashRetried = 0;
   workerCrashes = 0;
-  readonly #latency: RecordableHistogram = createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 3 });
-
-  /** Records one request's latency, in ms. */
-  record(ms: number): void {
-    this.#latency.record(Math.max(1, Math.round(ms * 1000)));
-  }
-
-  latency(): LatencyPercentiles {
-    const h = this.#latency;
-    const ms = (us: number) => (h.count === 0 ? 0 : us / 1000);
-    return { count: h.count, p50: ms(h.percentile(50)), p90: ms(h.percentile(90)), p99: ms(h.percentile(99)), max: ms(h.max) };
-  }
+  readonly latency = new LatencyHistogram();
 }

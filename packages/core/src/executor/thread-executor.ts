@@ -102,7 +102,7 @@ export class ThreadExecutor implements Executor {
       crashRetried: t.crashRetried,
       workerCrashes: t.workerCrashes,
       workers: [...this.#lanes.values()].map((lane) => ({ threadId: lane.threadId, inflight: lane.jobs.size })),
-      latency: t.latency(),
+      latency: t.latency.percentiles(),
     };
   }
 
@@ -228,7 +228,7 @@ export class ThreadExecutor implements Executor {
       if (!job) continue;
       this.#inflight -= 1;
       job.state = JobState.finished;
-      this.#tally.record(now - job.sentAt);
+      this.#tally.latency.record(now - job.sentAt);
       // A cancelled job was counted, and its future settled, when it was cancelled: a result that
       // raced the cancel (even a response) is neither counted again nor reported.
       if (!this.#cancelled.delete(envelope.id)) {

@@ -109,7 +109,7 @@ export class QueueExecutor implements Executor {
       crashRetried: t.stalled,
       workerCrashes: t.stalled + t.stalledOut,
       workers: [],
-      latency: t.latency(),
+      latency: t.latency.percentiles(),
     };
   }
 
@@ -236,7 +236,7 @@ export class QueueExecutor implements Executor {
     this.#entries.delete(entry.id);
     const { job } = entry;
     job.state = finished;
-    this.#tally.record(epochNow() - job.sentAt);
+    this.#tally.latency.record(epochNow() - job.sentAt);
     if (message.result.ok) this.#tally.completed += 1;
     else this.#tally.failed += 1;
     job.finish({ ...message.result, id: job.spec.id });
