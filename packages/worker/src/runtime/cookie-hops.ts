@@ -1,28 +1,25 @@
 /**
  * A request of a session with a cookie jar: redirects are followed here, hop by hop, so that the jar
  * (on the main thread, through comlink) gives each hop its Cookie header and sees each hop's
- * set-cookie, as a browser's would. Method rewriting follows the fetch spec: 303 becomes GET (but
- * HEAD), 301 and 302 turn a POST into a GET, dropping the body and its content-* headers; credentials
- * are dropped when the origin changes. A streamed body cannot be sent twice: its 3xx comes back as it is.
+ * set-cookie, as a browser's would. Each hop is made by the rules of redirects.ts, but for loops: a
+ * redirect back to an earlier URL is followed (the jar may have changed the answer, as in a login), up
+ * to maxRedirects. A streamed body cannot be sent twice: its 3xx comes back as it is.
  */
 import type { MessagePort } from 'node:worker_threads';
 import { type Endpoint, type Remote, releaseProxy, wrap } from 'comlink';
-import { TooManyRedirectsError } from '../errors.js';
 import type { CookieJarRemote } from '../protocol/messages.js';
 import { discard } from './body-sinks.js';
 import type { Cancellation } from './cancellation.js';
 import { type OpenResponse, type Outgoing, open } from './http.js';
+import { locationOf, nextHop, targetOf } from './redirects.js';
 import { isStreamBody } from './request-body.js';
-
-const redirects = new Set([300, 301, 302, 303, 307, 308]);
-const credentialHeaders = ['authorization', 'proxy-authorization', 'cookie'];
-const bodyHeaders = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
 
 export async function openWithJar(out: Outgoing, signal: Cancellation, port: MessagePort): Promise<OpenResponse> {
   const jar = wrap<CookieJarRemote>(port as unknown as Endpoint);
   const follow = out.transport.followRedirects && !isStreamBody(out.body);
   const transport = { ...out.transport, followRedirects: false };
-  let current: Outgoing = out;
+  const request = { method: out.method, url: out.url };
+  let current: Outgoing = { ...out, request };
   try {
     for (let hops = 0; ; hops++) {
       const cookie = await unlessCancelled(jar.cookieFor(current.url), signal);
@@ -37,13 +34,12 @@ export async function openWithJar(out: Outgoing, signal: Cancellation, port: Mes
           throw error;
         }
       }
-      const location = opened.headers.location;
-      if (!follow || !redirects.has(opened.status) || typeof location !== 'string') return { ...opened, redirected: hops > 0 };
+      const hop = { ...current, target: targetOf(current.url) };
+      const to = follow ? locationOf(hop, opened.status, opened.headers.location) : undefined;
+      if (to === undefined) return { ...opened, redirected: hops > 0 };
       discard(opened.body);
-      if (hops >= out.transport.maxRedirects) {
-        throw new TooManyRedirectsError(`more than maxRedirects (${out.transport.maxRedirects}) redirects`, { request: { method: out.method, url: out.url } });
-      }
-      current = nextHop(current, opened.status, new URL(location, current.url).href);
+      const next = nextHop(hop, opened.status, to, { hops, maxRedirects: out.transport.maxRedirects, visited: undefined, request });
+      current = { ...current, method: next.method, url: next.url, headers: next.headers, body: next.body };
     }
   } finally {
     (jar as Remote<object>)[releaseProxy]();
@@ -71,15 +67,4 @@ function unlessCancelled<T>(call: Promise<T>, signal: Cancellation): Promise<T> 
       },
     );
   });
-}
-
-/** The next hop as undici's redirect handler would send it; `host` named the previous URL. */
-function nextHop(from: Outgoing, status: number, url: string): Outgoing {
-  const headers = { ...from.headers };
-  delete headers.host;
-  if (new URL(url).origin !== new URL(from.url).origin) for (const name of credentialHeaders) delete headers[name];
-  const toGet = status === 303 ? from.method !== 'HEAD' : (status === 301 || status === 302) && from.method === 'POST';
-  if (!toGet) return { ...from, url, headers };
-  for (const name of bodyHeaders) delete headers[name];
-  return { ...from, url, headers, method: 'GET', body: undefined };
 }

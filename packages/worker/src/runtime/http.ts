@@ -3,15 +3,15 @@
  * Bodies are decoded here and read into one exact-size buffer under the size limit.
  */
 import type { Readable } from 'node:stream';
-import { type Dispatcher, request } from 'undici';
-import { type RequestRef, TooManyRedirectsError } from '../errors.js';
+import type { Dispatcher } from 'undici';
+import type { RequestRef } from '../errors.js';
 import type { BodySpec, TransportSpec } from '../protocol/messages.js';
 import { discard } from './body-sinks.js';
 import type { Cancellation } from './cancellation.js';
 import { acceptEncoding, decodedBody } from './decode.js';
 import { dispatcherFor } from './dispatchers.js';
 import { failure } from './failures.js';
-import { type Hop, nextHop, redirectStatuses, targetOf } from './redirects.js';
+import { type Hop, locationOf, nextHop, targetOf } from './redirects.js';
 import { isStreamBody, requestBody } from './request-body.js';
 import { releaseUpload } from './upload-source.js';
 
@@ -22,6 +22,8 @@ export interface Outgoing {
   readonly headers: Record<string, string>;
   readonly body?: BodySpec;
   readonly transport: TransportSpec;
+  /** What errors name when it is not this method and URL: a later hop of a request followed elsewhere (cookie-hops.ts). */
+  readonly request?: RequestRef;
 }
 
 /** Response headers arrived; the body is still to be read (already decoded). */
@@ -49,15 +51,12 @@ export async function open(out: Outgoing, signal: Cancellation): Promise<OpenRes
     let hop: Hop = { method: out.method, url: out.url, target: targetOf(out.url), headers, body: out.body };
     let visited: Set<string> | undefined;
     for (let hops = 0; ; hops++) {
-      const res = await send(dispatcher, hop, hops, transport, signal, out);
-      const location = res.headers.location;
-      if (!follow || !redirectStatuses.has(res.statusCode) || location === undefined) return opened(res, hop, hops, out);
+      const res = await send(dispatcher, hop, transport, signal, out);
+      const to = follow ? locationOf(hop, res.statusCode, res.headers.location) : undefined;
+      if (to === undefined) return opened(res, hop, hops, out);
       discard(res.body as unknown as Readable);
       visited ??= new Set([`${hop.target.origin}${hop.target.path}`]);
-      const next = hops < transport.maxRedirects ? nextHop(hop, res.statusCode, String(location), visited) : undefined;
-      // Past maxRedirects, or back to a URL of the chain (a loop): the same failure.
-      if (!next) throw new TooManyRedirectsError(`more than maxRedirects (${transport.maxRedirects}) redirects`, { request: refOf(out) });
-      hop = next;
+      hop = nextHop(hop, res.statusCode, to, { hops, maxRedirects: transport.maxRedirects, visited, request: refOf(out) });
     }
   } catch (error) {
     if (isStreamBody(out.body)) releaseUpload(out.body);
@@ -66,24 +65,16 @@ export async function open(out: Outgoing, signal: Cancellation): Promise<OpenRes
 }
 
 function refOf(out: Outgoing): RequestRef {
-  return { method: out.method, url: out.url };
+  return out.request ?? { method: out.method, url: out.url };
 }
 
-/**
- * One hop. The first goes straight to the dispatcher, its target parsed once per URL; the next ones
- * (rare) through undici's `request`, which checks the URL a redirect named (an ftp: location fails there).
- */
-function send(dispatcher: Dispatcher, hop: Hop, hops: number, transport: TransportSpec, signal: Cancellation, out: Outgoing): Promise<Dispatcher.ResponseData> {
+/** One hop, straight to the dispatcher, its target parsed once per URL. */
+function send(dispatcher: Dispatcher, hop: Hop, transport: TransportSpec, signal: Cancellation, out: Outgoing): Promise<Dispatcher.ResponseData> {
   const body = hop.body === undefined ? null : requestBody(hop.body, refOf(out));
-  const method = hop.method as Dispatcher.HttpMethod;
+  const { origin, path } = hop.target;
   const { headersTimeout, bodyTimeout } = transport;
-  if (hops === 0) {
-    const { origin, path } = hop.target;
-    return dispatcher.request({ origin, path, method, headers: hop.headers, body, signal, headersTimeout, bodyTimeout } as Dispatcher.RequestOptions);
-  }
-  return request(hop.url, { dispatcher, method, headers: hop.headers, body, signal, headersTimeout, bodyTimeout } as Parameters<
-    typeof request
-  >[1]) as Promise<Dispatcher.ResponseData>;
+  const method = hop.method as Dispatcher.HttpMethod;
+  return dispatcher.request({ origin, path, method, headers: hop.headers, body, signal, headersTimeout, bodyTimeout } as Dispatcher.RequestOptions);
 }
 
 function opened(res: Dispatcher.ResponseData, hop: Hop, hops: number, out: Outgoing): OpenResponse {

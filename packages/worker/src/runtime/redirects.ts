@@ -1,11 +1,14 @@
 /**
- * Redirects, followed hop by hop in {@link open} rather than by undici's redirect interceptor: a
- * request that is not redirected (nearly all) then costs no redirect handler, no copies of its
- * options and no URL per response. A hop is sent as undici's redirect handler would send it: 301 and
- * 302 turn a POST into a GET without a body, 303 turns anything but HEAD into a GET without a body
- * and drops the content-* headers, `host` is dropped, and so are `authorization`, `cookie` and
- * `proxy-authorization` when the origin changes. A redirect back to a URL of the chain is a loop.
+ * Redirects, followed hop by hop (in {@link open}, and with a cookie jar in cookie-hops.ts) rather than
+ * by undici's redirect interceptor: a request that is not redirected (nearly all) then costs no
+ * redirect handler, no copies of its options and no URL per response. A hop is sent as fetch and
+ * undici's redirect handler send it: 301 and 302 turn a POST into a GET, 303 turns anything but HEAD
+ * into a GET; a hop turned into a GET has no body and no content-* headers (a 303 drops them always);
+ * `host` is dropped, and so are `authorization`, `cookie` and `proxy-authorization` when the origin
+ * changes. A Location that is missing or not a URL leaves the 3xx as it is; one that is not http(s)
+ * is refused. Without a jar, a redirect back to a URL of the chain is a loop.
  */
+import { NetworkError, type RequestRef, TooManyRedirectsError } from '../errors.js';
 import type { BodySpec } from '../protocol/messages.js';
 
 export const redirectStatuses = new Set([300, 301, 302, 303, 307, 308]);
@@ -38,26 +41,51 @@ function parse(url: URL): Target {
 /** One hop of a request: what is sent. */
 export interface Hop {
   readonly method: string;
-  /** The URL as a string: the request's own for the first hop, origin and path after. */
+  /** The URL as a string: the request's own for the first hop, origin and path (no fragment) after. */
   readonly url: string;
   readonly target: Target;
   readonly headers: Record<string, string>;
-  readonly body: BodySpec;
+  readonly body?: BodySpec | undefined;
 }
 
-/** The hop after `from`, which answered `status` with `location`; undefined when it is a loop. */
-export function nextHop(from: Hop, status: number, location: string, visited: Set<string>): Hop | undefined {
-  const target = parse(new URL(location, `${from.target.origin}${from.target.path}`));
+/**
+ * The URL a 3xx of `from` redirects to, or undefined when the response is to be returned as it is: not
+ * a redirect status, or a Location that is missing or not a URL.
+ */
+export function locationOf(from: Hop, status: number, location: string | string[] | undefined): URL | undefined {
+  if (!redirectStatuses.has(status) || typeof location !== 'string') return undefined;
+  try {
+    return new URL(location, `${from.target.origin}${from.target.path}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What bounds a chain of redirects: `hops` followed so far, and the URLs seen (a loop check; none with a jar). */
+export interface Chain {
+  readonly hops: number;
+  readonly maxRedirects: number;
+  readonly visited: Set<string> | undefined;
+  /** The request, for errors. */
+  readonly request: RequestRef;
+}
+
+/** The hop after `from`, which answered `status` redirecting to `to`; throws past maxRedirects, on a loop or a non-http(s) URL. */
+export function nextHop(from: Hop, status: number, to: URL, chain: Chain): Hop {
+  const { request, visited } = chain;
+  if (chain.hops >= chain.maxRedirects) throw new TooManyRedirectsError(`more than maxRedirects (${chain.maxRedirects}) redirects`, { request });
+  if (to.protocol !== 'http:' && to.protocol !== 'https:') throw new NetworkError(`redirect to a non-http(s) URL (${to.protocol}) refused`, { request });
+  const target = parse(to);
   const url = `${target.origin}${target.path}`;
-  if (visited.has(url)) return undefined;
-  visited.add(url);
+  if (visited?.has(url)) throw new TooManyRedirectsError('redirect loop: a redirect back to a URL of the chain', { request });
+  visited?.add(url);
   const crossOrigin = target.origin !== from.target.origin;
+  const toGet = status === 303 ? from.method !== 'HEAD' : (status === 301 || status === 302) && from.method === 'POST';
   const headers: Record<string, string> = Object.create(null);
   for (const name in from.headers) {
-    if (name === 'host' || (status === 303 && name.startsWith('content-'))) continue;
+    if (name === 'host' || ((toGet || status === 303) && name.startsWith('content-'))) continue;
     if (crossOrigin && (name === 'authorization' || name === 'cookie' || name === 'proxy-authorization')) continue;
     headers[name] = from.headers[name] as string;
   }
-  const toGet = status === 303 ? from.method !== 'HEAD' : (status === 301 || status === 302) && from.method === 'POST';
-  return toGet ? { method: 'GET', url, target, headers, body: undefined } : { method: from.method, url, target, headers, body: from.body };
+  return toGet ? { method: 'GET', url, target, headers } : { method: from.method, url, target, headers, body: from.body };
 }
