@@ -50,11 +50,10 @@ export function after<const F extends readonly Future<unknown, unknown>[], D, R>
         control.reject(new InvalidArgumentError(`after(): make must return a Future (the result of a session request), got ${describe(inner)}`));
         return;
       }
-      inner.then(
-        (value) => control.resolve(value),
-        (error: unknown) => control.reject(error as Error),
-      );
-      if (inner.running) control.setRunning();
+      // Settled with it, in the same turn (a cancel() that took effect leaves it done), and running as it is.
+      const own = inner[kControl];
+      control.follows = own;
+      own.onSettle((error, value) => (error ? control.reject(error) : control.resolve(value as R)));
     },
     (error: unknown) => {
       const failed = dependencies.find((d) => d.error === error);

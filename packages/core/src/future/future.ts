@@ -30,6 +30,8 @@ export class FutureControl<R> {
   error: Error | undefined;
   value: R | undefined;
   owner: FutureOwner | undefined;
+  /** The future this one settles with (after()): running while it is. */
+  follows: { readonly running: boolean } | undefined;
   #listeners: Listener[] | undefined;
   #promise: Promise<R> | undefined;
   #resolve: ((value: R) => void) | undefined;
@@ -37,6 +39,11 @@ export class FutureControl<R> {
 
   get done(): boolean {
     return this.state === 'fulfilled' || this.state === 'rejected';
+  }
+
+  /** true while the work is with a worker: this future's own request, or the one it follows. */
+  get running(): boolean {
+    return this.state === 'running' || (this.state === 'pending' && this.follows?.running === true);
   }
 
   resolve(value: R): void {
@@ -124,7 +131,7 @@ export class Future<D = unknown, R = Response<D>> implements PromiseLike<R> {
 
   /** true while the request is with a worker (sent, not settled). */
   get running(): boolean {
-    return this[kControl].state === 'running';
+    return this[kControl].running;
   }
 
   /** true when `cancel()` (or the request's signal) took effect. */

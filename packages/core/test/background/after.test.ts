@@ -46,6 +46,22 @@ describe('after()', () => {
     assert.equal(ran, false);
   });
 
+  it('running while the request make returned is with a worker; cancel() settles it at once', async () => {
+    let inner: ReturnType<FuturesSession['get']> | undefined;
+    const next = after([session.get('/ok')], () => {
+      inner = session.get('/download', { query: { size: 2_000_000, chunk: 65_536, pause: 10 } });
+      return inner;
+    });
+    await waitFor(() => inner?.running === true, 'the request make returned to be sent');
+    assert.equal(next.running, true, 'running as its request is');
+    assert.equal(next.done, false);
+    assert.equal(next.cancel(), true);
+    assert.equal(next.done, true, 'done as soon as cancel() returned, as a request is');
+    assert.equal(next.running, false);
+    assert.equal(next.cancelled, true);
+    assert.equal((next.error as ThreadfetchError).code, 'TF_ERR_ABORTED');
+  });
+
   it('cancelled before its dependencies finish: make never runs', async () => {
     let ran = false;
     const slow = session.get('/download', { query: { size: 2_000_000, chunk: 65_536, pause: 10 } });
