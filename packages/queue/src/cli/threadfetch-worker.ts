@@ -36,7 +36,15 @@ const stop = (signal: string): void => {
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
 
-await consumer.start();
-process.stdout.write(
-  `threadfetch-worker: ready (pid ${process.pid}, queue ${options.queue}, ${options.workers} threads, concurrency ${options.concurrency})\n`,
+// A signal during the start (Redis unreachable, say) ends the connections it waits on: stop() exits.
+const started = await consumer.start().then(
+  () => true,
+  (error: unknown) => {
+    if (!stopping) throw error;
+    return false;
+  },
 );
+if (started)
+  process.stdout.write(
+    `threadfetch-worker: ready (pid ${process.pid}, queue ${options.queue}, ${options.workers} threads, concurrency ${options.concurrency})\n`,
+  );

@@ -13,10 +13,14 @@ import { type Job as BullJob, Worker } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { decodeSpec, encodeResult } from '../wire/codec.js';
 import { cancelChannel, cancelledKey, type JobData, resultsKey, wireVersion } from '../wire/keys.js';
-import { bullConnection, connect, type ErrorSource, onErrors } from '../wire/redis.js';
+import { bullConnection, connect, type ErrorSource, onErrors, within } from '../wire/redis.js';
+import { jobDataProblem } from '../wire/validate.js';
 import { failure, LocalJob } from './local-job.js';
 
 const log = debuglog('threadfetch');
+
+/** How long close() waits for BullMQ and Redis once the active jobs are done. */
+const closeLimitMs = 5_000;
 
 /** Settings of a worker process (see the `threadfetch-worker` command). */
 export interface QueueConsumerOptions {
@@ -41,14 +45,22 @@ export class QueueConsumer {
   readonly #commands: Redis;
   readonly #subscriber: Redis;
   #seq = 0;
+  /** Jobs in #process: their results still need Redis. */
+  #active = 0;
+  /** Resolvers of close() waiting for #active to reach 0. */
+  readonly #idle: (() => void)[] = [];
+  #closing = false;
 
   constructor(options: QueueConsumerOptions) {
     this.#options = options;
     this.#executor = new ThreadExecutor({ maxWorkers: options.workers, concurrencyPerWorker: Math.ceil(options.concurrency / options.workers) });
-    this.#commands = connect(options.connection);
-    this.#subscriber = connect(options.connection);
+    // Closing, a dropped connection reconnects only while a job still has a result to deliver; then it
+    // ends, so that a process whose Redis is gone still exits (see Reconnect in wire/redis.ts).
+    const reconnect = () => !this.#closing || this.#active > 0;
+    this.#commands = connect(options.connection, reconnect);
+    this.#subscriber = connect(options.connection, reconnect);
     this.#worker = new Worker<JobData, number>(options.queue, (job, _token, signal) => this.#process(job, signal), {
-      connection: bullConnection(options.connection),
+      connection: bullConnection(options.connection, reconnect),
       prefix: options.prefix,
       concurrency: options.concurrency,
       lockDuration: options.lockDuration,
@@ -73,18 +85,38 @@ export class QueueConsumer {
 
   /** Stops taking jobs; `force` false waits for the active ones to finish (their results are delivered). */
   async close(force = false): Promise<void> {
-    await this.#worker.close(force);
+    this.#closing = true;
+    const closed = this.#worker.close(force);
+    // Waits for the active jobs (unbounded: they deliver their results), then for BullMQ and Redis no
+    // longer than closeLimitMs: BullMQ's close never returns when its connection dropped (ioredis
+    // stays between two reconnect attempts once disconnected there), and the process must still exit.
+    if (!force && this.#active > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    await within(closed, closeLimitMs);
     await this.#executor.destroy();
-    await Promise.allSettled([this.#subscriber.quit(), this.#commands.quit()]);
+    await within(Promise.allSettled([this.#subscriber.quit(), this.#commands.quit()]), closeLimitMs);
   }
 
   async #process(job: BullJob<JobData, number>, signal: AbortSignal | undefined): Promise<number> {
+    this.#active += 1;
+    try {
+      return await this.#deliver(job, signal);
+    } finally {
+      this.#active -= 1;
+      if (this.#active === 0) for (const resolve of this.#idle.splice(0)) resolve();
+    }
+  }
+
+  /** Runs the job's request (unless cancelled before it starts) and pushes the result to its producer's list. */
+  async #deliver(job: BullJob<JobData, number>, signal: AbortSignal | undefined): Promise<number> {
     const data = job.data;
     const jobId = job.id as string;
     const { prefix, queue } = this.#options;
     // Another version's job: failing it tells its producer (QueueEvents `failed`); nothing here can read it.
     if (data?.v !== wireVersion)
       throw new Error(`job ${jobId} has wire format ${String(data?.v)}; this worker reads ${wireVersion} (run the same threadfetch version)`);
+    // Whoever can write to the Redis writes job data: checked before use (see codec.ts).
+    const problem = jobDataProblem(data as unknown as Record<string, unknown>);
+    if (problem) throw new Error(`job ${jobId} has malformed data: ${problem}`);
     const spec = decodeSpec(data.spec);
     const cancelled = signal?.aborted || (await this.#commands.exists(cancelledKey(prefix, queue, jobId))) === 1;
     const result = cancelled
@@ -113,6 +145,8 @@ export class QueueConsumer {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     this.#executor.submit(local);
+    // Aborted while the cancel marker was being read: the listener came too late to hear it.
+    if (signal?.aborted) onAbort();
     return local.result.then((envelope) => {
       signal?.removeEventListener('abort', onAbort);
       return envelope;

@@ -1,13 +1,15 @@
 /** Options of {@link QueueExecutor}, their defaults and their validation. */
 import { InvalidArgumentError } from '@threadfetch/worker';
-import type { RedisOptions } from 'ioredis';
+import type { RedisConnection } from '../wire/redis.js';
 
-/** Where Redis is: a `redis://` or `rediss://` URL, or ioredis options. */
-export type RedisConnection = string | RedisOptions;
+export type { RedisConnection } from '../wire/redis.js';
 
 /** Options of {@link QueueExecutor}. */
 export interface QueueExecutorOptions {
-  /** Redis, as a URL (`redis://host:6379/0`) or ioredis options. The executor opens its own connections from it and closes them in `destroy()`. Required. */
+  /**
+   * Redis, as a URL (`redis://host:6379/0`) or ioredis options (not a client: the executor opens its own
+   * connections from it and closes them in `destroy()`). Required.
+   */
   readonly connection: RedisConnection;
   /** The BullMQ queue name; worker processes consume it with `threadfetch-worker --queue NAME`. Required. */
   readonly queue: string;
@@ -54,7 +56,7 @@ function show(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
-const positiveInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
+const positiveInteger = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
 /** A queue or prefix name: BullMQ joins keys with `:`, so it may not hold one. */
 export function isQueueName(v: unknown): v is string {
@@ -70,8 +72,12 @@ export function resolveQueueExecutorOptions(options: QueueExecutorOptions): Reso
   const { connection, queue } = options;
   if (typeof connection === 'string') {
     if (!/^rediss?:\/\//.test(connection)) throw new InvalidArgumentError(`options.connection must be a redis:// or rediss:// URL, got ${show(connection)}`);
-  } else if (connection === null || typeof connection !== 'object') {
+  } else if (connection === null || typeof connection !== 'object' || Array.isArray(connection)) {
     throw new InvalidArgumentError('options.connection must be a Redis URL or ioredis options');
+  } else if (typeof (connection as { sendCommand?: unknown }).sendCommand === 'function') {
+    throw new InvalidArgumentError(
+      'options.connection must be a Redis URL or ioredis options, not a client (an ioredis Redis or Cluster): the executor opens and closes its own connections',
+    );
   }
   if (!isQueueName(queue)) throw new InvalidArgumentError(`options.queue must be a non-empty name without ":", got ${show(queue)}`);
   const check = (name: keyof QueueExecutorOptions, ok: (v: unknown) => boolean, what: string): void => {

@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { debuglog } from 'node:util';
+import { deserialize } from 'node:v8';
 import type { Executor, ExecutorStats, Job } from '@threadfetch/core';
 import { NetworkError, NotSupportedError, SessionClosedError, WorkerCrashedError } from '@threadfetch/worker';
 import { type CancelReason, epochNow } from '@threadfetch/worker/protocol';
@@ -19,7 +20,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { decodeResult, encodeSpec } from '../wire/codec.js';
 import { cancelChannel, cancelledKey, cancelMarkerTtlMs, type JobData, jobName, resultsKey, wireVersion } from '../wire/keys.js';
-import { bullConnection, connect, type ErrorSource, onErrors } from '../wire/redis.js';
+import { bullConnection, connect, type ErrorSource, onErrors, within } from '../wire/redis.js';
 import type { QueueResultMessage } from '../wire/result-message.js';
 import { type QueueExecutorOptions, type ResolvedQueueExecutorOptions, resolveQueueExecutorOptions } from './options.js';
 import { unsupportedOption } from './refuse.js';
@@ -64,14 +65,17 @@ export class QueueExecutor implements Executor {
   readonly #reading: Promise<void>;
   #seq = 0;
   #destroyed = false;
+  #destroying: Promise<void> | undefined;
 
   constructor(options: QueueExecutorOptions) {
     this.options = resolveQueueExecutorOptions(options);
     const { connection, queue, prefix } = this.options;
-    this.#queue = new Queue(queue, { connection: bullConnection(connection), prefix });
-    this.#events = new QueueEvents(queue, { connection: bullConnection(connection), prefix });
-    this.#commands = connect(connection);
-    this.#results = connect(connection);
+    // Once destroyed, a dropped connection ends instead of reconnecting (see Reconnect in wire/redis.ts).
+    const reconnect = () => !this.#destroyed;
+    this.#queue = new Queue(queue, { connection: bullConnection(connection, reconnect), prefix });
+    this.#events = new QueueEvents(queue, { connection: bullConnection(connection, reconnect), prefix });
+    this.#commands = connect(connection, reconnect);
+    this.#results = connect(connection, reconnect);
     onErrors([this.#queue, this.#events, this.#commands, this.#results] as ErrorSource[], (error) => log('queue executor %s: redis error: %o', queue, error));
     this.#events.on('active', ({ jobId }) => {
       const entry = this.#entries.get(jobId);
@@ -143,25 +147,28 @@ export class QueueExecutor implements Executor {
     return true;
   }
 
-  /** Fails what is still pending (SessionClosedError), removes it from the queue or aborts it where it runs, and closes the connections. */
-  async destroy(): Promise<void> {
-    if (this.#destroyed) return;
+  /**
+   * Fails what is still pending (SessionClosedError), removes it from the queue or aborts it where it
+   * runs, and closes the connections. Bounded: a Redis that is gone leaves those jobs to run, and the
+   * connections end instead of reconnecting, so the process can exit. Every call returns the same promise.
+   */
+  destroy(): Promise<void> {
+    this.#destroying ??= this.#shutDown();
+    return this.#destroying;
+  }
+
+  async #shutDown(): Promise<void> {
     this.#destroyed = true;
     for (const entry of [...this.#entries.values()]) {
-      this.#fail(entry, new SessionClosedError('the executor was shut down before the request completed', { request: entry.job.ref }));
+      this.#fail(entry, new SessionClosedError('the executor was shut down before the request was completed', { request: entry.job.ref }));
       this.#chore(this.#cancelRemote(entry));
     }
-    // Removing and aborting those jobs waits for Redis, but not forever: a Redis that is gone leaves them to run.
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise((resolve) => {
-      timer = setTimeout(resolve, destroyLimitMs);
-    });
-    await Promise.race([Promise.allSettled([...this.#chores]), limit]);
-    clearTimeout(timer);
+    await within(Promise.allSettled([...this.#chores]), destroyLimitMs);
+    // A pop (or command) waiting on a connection between two reconnect attempts never settles after
+    // disconnect(): the read loop is left behind, not awaited past the limit.
     this.#results.disconnect();
-    await this.#reading;
-    await Promise.allSettled([this.#events.close(), this.#queue.close()]);
     this.#commands.disconnect();
+    await within(Promise.allSettled([this.#reading, this.#events.close(), this.#queue.close()]), destroyLimitMs);
   }
 
   async #add(entry: Entry): Promise<void> {
@@ -208,11 +215,11 @@ export class QueueExecutor implements Executor {
       try {
         const first = await this.#results.blpopBuffer(key, 0);
         if (!first) continue;
-        this.#onResult(first[1]);
+        this.#onEach([first[1]]);
         for (;;) {
           const more = await this.#results.lpopBuffer(key, 256);
           if (!more || more.length === 0) break;
-          for (const bytes of more) this.#onResult(bytes);
+          this.#onEach(more);
         }
       } catch (error) {
         if (this.#destroyed) break;
@@ -222,12 +229,23 @@ export class QueueExecutor implements Executor {
     }
   }
 
+  /** Each result popped, in order: one that throws (a settle callback) never loses the others of its batch. */
+  #onEach(batch: readonly Buffer[]): void {
+    for (const bytes of batch) {
+      try {
+        this.#onResult(bytes);
+      } catch (error) {
+        log('handling a result failed: %o', error);
+      }
+    }
+  }
+
   #onResult(bytes: Buffer): void {
     let message: QueueResultMessage;
     try {
       message = decodeResult(bytes);
     } catch (error) {
-      log('an undecodable result (%d bytes) was dropped: %o', bytes.length, error);
+      this.#onMalformed(bytes, error);
       return;
     }
     const entry = this.#entries.get(message.job);
@@ -240,6 +258,21 @@ export class QueueExecutor implements Executor {
     if (message.result.ok) this.#tally.completed += 1;
     else this.#tally.failed += 1;
     job.finish({ ...message.result, id: job.spec.id });
+  }
+
+  /** Bytes in our result list that are not a result message: dropped; a pending job they name fails (it would wait forever). */
+  #onMalformed(bytes: Buffer, error: unknown): void {
+    log('a malformed result (%d bytes) was dropped: %o', bytes.length, error);
+    let named: unknown;
+    try {
+      named = (deserialize(bytes) as { job?: unknown } | null)?.job;
+    } catch {
+      return;
+    }
+    const entry = typeof named === 'string' ? this.#entries.get(named) : undefined;
+    if (!entry) return;
+    const reason = (error as Error)?.message ?? String(error);
+    this.#fail(entry, new WorkerCrashedError(`the result read from Redis is malformed (${reason})`, { cause: error, request: entry.job.ref }));
   }
 
   #fail(entry: Entry, error: Error): void {

@@ -5,10 +5,19 @@
  * JSON would not. Blobs (multipart file parts) are read into bytes first. A spec travels as base64
  * inside the BullMQ job's JSON data; a result goes to Redis as raw bytes.
  * Producers and worker processes should run the same threadfetch (and Node major) version.
+ *
+ * Trust boundary: whoever can write to the Redis can make producers and worker processes
+ * `v8.deserialize` structured data of their choosing (job data, result lists). That runs no code (no
+ * functions or classes cross, only plain data, built-in objects and typed arrays), but the values can
+ * have any shape, so what is read is checked before use: a result message that is not
+ * {@link QueueResultMessage}-shaped throws here, and a worker process checks a job's data before it
+ * runs it. Keep the Redis private to the producers and the worker processes (a password, TLS, a
+ * private network), as it decides which requests the worker processes send.
  */
 import { deserialize, serialize } from 'node:v8';
 import type { MultipartPart, RequestSpec } from '@threadfetch/worker/protocol';
 import type { QueueResultMessage } from './result-message.js';
+import { resultProblem, specProblem } from './validate.js';
 
 /** A multipart Blob part, as bytes. */
 interface EncodedBlob {
@@ -33,9 +42,12 @@ export async function encodeSpec(spec: RequestSpec): Promise<string> {
   return serialize(plain).toString('base64');
 }
 
-/** Decodes a spec from the job's data; multipart byte parts become Blobs again. */
+/** Decodes a spec from the job's data; multipart byte parts become Blobs again. Throws on text that is not one. */
 export function decodeSpec(text: string): RequestSpec {
-  const spec = deserialize(Buffer.from(text, 'base64')) as RequestSpec;
+  const decoded: unknown = deserialize(Buffer.from(text, 'base64'));
+  const problem = specProblem(decoded);
+  if (problem) throw new TypeError(`not a request spec: ${problem}`);
+  const spec = decoded as RequestSpec;
   const body = spec.body;
   if (body && typeof body === 'object' && 'kind' in body && body.kind === 'multipart') {
     const parts = body.parts.map((part) => {
@@ -52,7 +64,10 @@ export function encodeResult(message: QueueResultMessage): Buffer {
   return serialize(message);
 }
 
-/** Decodes a result message; its body comes back as a Uint8Array view of the bytes read. */
+/** Decodes a result message; its body comes back as a Uint8Array view of the bytes read. Throws on bytes that are not one. */
 export function decodeResult(bytes: Buffer): QueueResultMessage {
-  return deserialize(bytes) as QueueResultMessage;
+  const message: unknown = deserialize(bytes);
+  const problem = resultProblem(message);
+  if (problem) throw new TypeError(`not a result message: ${problem}`);
+  return message as QueueResultMessage;
 }
