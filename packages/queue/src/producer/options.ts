@@ -30,6 +30,17 @@ export interface QueueExecutorOptions {
   readonly allowSaveTo?: boolean;
   /** Failed BullMQ jobs (a job that stalled more than the workers' `--max-stalled-count`) kept in Redis for inspection. @default 1000 */
   readonly keepFailedJobs?: number;
+  /**
+   * Milliseconds one blocking read of results waits in Redis before it is sent again. A connection that
+   * answers nothing for this plus 2 s (half-open TCP) is dropped and made again. @default 5000
+   */
+  readonly readTimeout?: number;
+  /**
+   * Every this many milliseconds, the BullMQ state of the jobs pending longer than that is looked up
+   * (100 at most per round): a job failed there (its `failed` event missed) fails its future; one found
+   * nowhere twice in a row fails with TF_ERR_WORKER_CRASHED. Nothing pending: no Redis command. @default 30000
+   */
+  readonly reconcileInterval?: number;
 }
 
 export interface ResolvedQueueExecutorOptions {
@@ -40,6 +51,8 @@ export interface ResolvedQueueExecutorOptions {
   readonly resultTtl: number;
   readonly allowSaveTo: boolean;
   readonly keepFailedJobs: number;
+  readonly readTimeout: number;
+  readonly reconcileInterval: number;
 }
 
 export const queueExecutorDefaults = Object.freeze({
@@ -48,9 +61,21 @@ export const queueExecutorDefaults = Object.freeze({
   resultTtl: 3_600_000,
   allowSaveTo: false,
   keepFailedJobs: 1000,
+  readTimeout: 5_000,
+  reconcileInterval: 30_000,
 });
 
-const names: ReadonlySet<string> = new Set(['connection', 'queue', 'prefix', 'maxResultBytes', 'resultTtl', 'allowSaveTo', 'keepFailedJobs']);
+const names: ReadonlySet<string> = new Set([
+  'connection',
+  'queue',
+  'prefix',
+  'maxResultBytes',
+  'resultTtl',
+  'allowSaveTo',
+  'keepFailedJobs',
+  'readTimeout',
+  'reconcileInterval',
+]);
 
 function show(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
@@ -88,6 +113,8 @@ export function resolveQueueExecutorOptions(options: QueueExecutorOptions): Reso
   check('maxResultBytes', positiveInteger, 'a positive integer');
   check('resultTtl', positiveInteger, 'a positive integer of milliseconds');
   check('allowSaveTo', (v) => typeof v === 'boolean', 'a boolean');
+  check('readTimeout', positiveInteger, 'a positive integer of milliseconds');
+  check('reconcileInterval', positiveInteger, 'a positive integer of milliseconds');
   check('keepFailedJobs', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0, 'a non-negative integer');
   return {
     connection,
@@ -97,5 +124,7 @@ export function resolveQueueExecutorOptions(options: QueueExecutorOptions): Reso
     resultTtl: options.resultTtl ?? queueExecutorDefaults.resultTtl,
     allowSaveTo: options.allowSaveTo ?? queueExecutorDefaults.allowSaveTo,
     keepFailedJobs: options.keepFailedJobs ?? queueExecutorDefaults.keepFailedJobs,
+    readTimeout: options.readTimeout ?? queueExecutorDefaults.readTimeout,
+    reconcileInterval: options.reconcileInterval ?? queueExecutorDefaults.reconcileInterval,
   };
 }

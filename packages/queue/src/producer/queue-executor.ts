@@ -6,7 +6,7 @@
  * Why a result list and not QueueEvents' `completed` event: the events stream is capped (BullMQ trims
  * it to about 10,000 events), every producer reads every job's events, and a return value there would
  * carry every body to every producer. A list per producer keeps each result, in Redis, until this
- * producer pops it, even across a reconnect. QueueEvents is still read for what only BullMQ knows:
+ * producer has read it (see result-reader.ts), even across a reconnect. QueueEvents is still read for what only BullMQ knows:
  * a job that became active (stats), stalled (its worker process died; BullMQ runs it again) or failed
  * for stalling too often (the future fails with TF_ERR_WORKER_CRASHED).
  */
@@ -19,11 +19,13 @@ import { type CancelReason, epochNow } from '@threadfetch/worker/protocol';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { decodeResult, encodeSpec } from '../wire/codec.js';
-import { cancelChannel, cancelledKey, cancelMarkerTtlMs, type JobData, jobName, resultsKey, wireVersion } from '../wire/keys.js';
+import { cancelChannel, cancelledKey, cancelMarkerTtlMs, type JobData, jobName, processingKey, resultsKey, wireVersion } from '../wire/keys.js';
 import { bullConnection, connect, type ErrorSource, onErrors, within } from '../wire/redis.js';
 import type { QueueResultMessage } from '../wire/result-message.js';
 import { type QueueExecutorOptions, type ResolvedQueueExecutorOptions, resolveQueueExecutorOptions } from './options.js';
+import { Reconciler } from './reconcile.js';
 import { unsupportedOption } from './refuse.js';
+import { ResultReader } from './result-reader.js';
 import { Tally } from './tally.js';
 
 const log = debuglog('threadfetch');
@@ -39,8 +41,14 @@ const finished = 2;
 interface Entry {
   readonly job: Job;
   readonly id: string;
+  /** ms epoch of submit. */
+  readonly since: number;
   /** queue.add done (or failed); a cancel waits for it. */
   added: Promise<void>;
+  /** queue.add succeeded. */
+  inQueue: boolean;
+  /** Found nowhere in Redis at the last reconciliation. */
+  missing: boolean;
   /** A worker process has taken it (QueueEvents `active`). */
   active: boolean;
   cancelled: boolean;
@@ -63,7 +71,10 @@ export class QueueExecutor implements Executor {
   readonly #chores = new Set<Promise<unknown>>();
   readonly #eventsReady: Promise<unknown>;
   readonly #reading: Promise<void>;
+  readonly #reconciler: Reconciler;
   #seq = 0;
+  /** Results read for a job no longer pending (cancelled, failed, or read twice): dropped. */
+  #dropped = 0;
   #destroyed = false;
   #destroying: Promise<void> | undefined;
 
@@ -75,7 +86,7 @@ export class QueueExecutor implements Executor {
     this.#queue = new Queue(queue, { connection: bullConnection(connection, reconnect), prefix });
     this.#events = new QueueEvents(queue, { connection: bullConnection(connection, reconnect), prefix });
     this.#commands = connect(connection, reconnect);
-    this.#results = connect(connection, reconnect);
+    this.#results = connect(connection, reconnect, `tf-results:${this.producerId}`);
     onErrors([this.#queue, this.#events, this.#commands, this.#results] as ErrorSource[], (error) => log('queue executor %s: redis error: %o', queue, error));
     this.#events.on('active', ({ jobId }) => {
       const entry = this.#entries.get(jobId);
@@ -96,7 +107,22 @@ export class QueueExecutor implements Executor {
     });
     // Events are read from when QueueEvents connects: jobs are added once it reads.
     this.#eventsReady = this.#events.waitUntilReady().catch((error: unknown) => log('queue events not ready: %o', error));
-    this.#reading = this.#readResults();
+    const reader = new ResultReader({
+      redis: this.#results,
+      results: resultsKey(prefix, queue, this.producerId),
+      processing: processingKey(prefix, queue, this.producerId),
+      ttlMs: this.options.resultTtl,
+      blockMs: this.options.readTimeout,
+      done: () => this.#destroyed,
+      onBatch: (batch) => this.#onEach(batch),
+    });
+    this.#reading = reader.run();
+    this.#reconciler = new Reconciler({
+      queue: this.#queue,
+      intervalMs: this.options.reconcileInterval,
+      pending: () => this.#entries.values(),
+      fail: (id, reason) => this.#reconciled(id, reason),
+    });
   }
 
   /** Counts as seen from this producer; `workers` is empty (worker processes report nothing here). */
@@ -128,7 +154,16 @@ export class QueueExecutor implements Executor {
       return;
     }
     this.#seq += 1;
-    const entry: Entry = { job, id: `${this.producerId}-${this.#seq}`, added: Promise.resolve(), active: false, cancelled: false };
+    const entry: Entry = {
+      job,
+      id: `${this.producerId}-${this.#seq}`,
+      since: Date.now(),
+      added: Promise.resolve(),
+      inQueue: false,
+      missing: false,
+      active: false,
+      cancelled: false,
+    };
     this.#entries.set(entry.id, entry);
     this.#byJob.set(job, entry);
     job.state = inflight;
@@ -159,6 +194,7 @@ export class QueueExecutor implements Executor {
 
   async #shutDown(): Promise<void> {
     this.#destroyed = true;
+    this.#reconciler.stop();
     for (const entry of [...this.#entries.values()]) {
       this.#fail(entry, new SessionClosedError('the executor was shut down before the request was completed', { request: entry.job.ref }));
       this.#chore(this.#cancelRemote(entry));
@@ -185,6 +221,7 @@ export class QueueExecutor implements Executor {
         resultTtl: this.options.resultTtl,
       };
       await this.#queue.add(jobName, data, { jobId: entry.id, removeOnComplete: true, removeOnFail: { count: this.options.keepFailedJobs } });
+      entry.inQueue = true;
     } catch (error) {
       if (entry.cancelled) return;
       const message = (error as Error)?.message ?? String(error);
@@ -208,27 +245,6 @@ export class QueueExecutor implements Executor {
     }
   }
 
-  /** Pops this producer's results until destroy() disconnects: one blocking pop, then what else is there, in batches. */
-  async #readResults(): Promise<void> {
-    const key = resultsKey(this.options.prefix, this.options.queue, this.producerId);
-    while (!this.#destroyed) {
-      try {
-        const first = await this.#results.blpopBuffer(key, 0);
-        if (!first) continue;
-        this.#onEach([first[1]]);
-        for (;;) {
-          const more = await this.#results.lpopBuffer(key, 256);
-          if (!more || more.length === 0) break;
-          this.#onEach(more);
-        }
-      } catch (error) {
-        if (this.#destroyed) break;
-        log('reading results failed: %o', error);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  }
-
   /** Each result popped, in order: one that throws (a settle callback) never loses the others of its batch. */
   #onEach(batch: readonly Buffer[]): void {
     for (const bytes of batch) {
@@ -249,8 +265,12 @@ export class QueueExecutor implements Executor {
       return;
     }
     const entry = this.#entries.get(message.job);
-    // Cancelled, failed already, or a second run of a job that stalled: its future has settled.
-    if (!entry) return;
+    // Cancelled, failed already, read twice (see ResultReader), or a second run of a job that stalled: its future has settled.
+    if (!entry) {
+      this.#dropped += 1;
+      log('a result for job %s was dropped: not pending (%d dropped so far)', message.job, this.#dropped);
+      return;
+    }
     this.#entries.delete(entry.id);
     const { job } = entry;
     job.state = finished;
@@ -273,6 +293,15 @@ export class QueueExecutor implements Executor {
     if (!entry) return;
     const reason = (error as Error)?.message ?? String(error);
     this.#fail(entry, new WorkerCrashedError(`the result read from Redis is malformed (${reason})`, { cause: error, request: entry.job.ref }));
+  }
+
+  /** The reconciler found a pending job failed in BullMQ (`reason`) or gone (undefined). */
+  #reconciled(id: string, reason: string | undefined): void {
+    const entry = this.#entries.get(id);
+    if (!entry) return;
+    const message = reason === undefined ? 'the queue job is gone from Redis without a result' : `the queue job failed: ${reason}`;
+    if (reason !== undefined) this.#tally.stalledOut += 1;
+    this.#fail(entry, new WorkerCrashedError(message, { request: entry.job.ref }));
   }
 
   #fail(entry: Entry, error: Error): void {

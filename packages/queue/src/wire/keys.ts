@@ -3,8 +3,10 @@
  * BullMQ's `{prefix}:{queue}:` so that one Redis serves many queues.
  * - Job data ({@link JobData}): the encoded spec, the producer's id and its result limit.
  * - `…:tf:results:{producer}`: a list per producer; a worker process pushes each result envelope
- *   (v8-encoded bytes) there and the producer pops it (BLPOP). A list keeps what a disconnected
+ *   (v8-encoded bytes) there and the producer moves it out (BLMOVE). A list keeps what a disconnected
  *   producer has not read yet, and only the producer that asked reads each result.
+ * - `…:tf:processing:{producer}`: results the producer has moved out of its list (BLMOVE) and not yet
+ *   acked; what a dropped connection left there is read again (see producer/result-reader.ts).
  * - `…:tf:cancel`: a pub/sub channel; a message is a job id to abort wherever it runs.
  * - `…:tf:cancelled:{jobId}`: a marker (with a TTL) that a job was cancelled, read before a job
  *   starts (it may be picked up while its cancel is on the way, or re-run after a stall).
@@ -35,6 +37,10 @@ export function keyBase(prefix: string, queue: string): string {
 
 export function resultsKey(prefix: string, queue: string, producer: string): string {
   return `${keyBase(prefix, queue)}:results:${producer}`;
+}
+
+export function processingKey(prefix: string, queue: string, producer: string): string {
+  return `${keyBase(prefix, queue)}:processing:${producer}`;
 }
 
 export function cancelChannel(prefix: string, queue: string): string {

@@ -17,15 +17,26 @@ export type Reconnect = () => boolean;
 /** Delay between reconnect attempts when the caller's options set none: 200 ms, 400 ms, ... up to 2 s. */
 const defaultRetry = (times: number): number => Math.min(times * 200, 2_000);
 
+/**
+ * TCP keepalive, ms of silence before the first probe, when the caller's options set none: a peer gone
+ * without a word (half-open connection) is then noticed by the OS instead of never (ioredis' 0 leaves
+ * the system's default, two hours on Linux).
+ */
+export const keepAliveMs = 10_000;
+
 function options(connection: RedisConnection, reconnect: Reconnect): RedisOptions {
   const own = typeof connection === 'string' ? {} : connection;
   const retry = own.retryStrategy ?? defaultRetry;
-  return { ...own, maxRetriesPerRequest: null, retryStrategy: (times) => (reconnect() ? retry(times) : null) };
+  return { keepAlive: keepAliveMs, ...own, maxRetriesPerRequest: null, retryStrategy: (times) => (reconnect() ? retry(times) : null) };
 }
 
-/** A new connection; commands wait through reconnects instead of failing (BullMQ's requirement too), until `reconnect` says no. */
-export function connect(connection: RedisConnection, reconnect: Reconnect): Redis {
-  return typeof connection === 'string' ? new Redis(connection, options(connection, reconnect)) : new Redis(options(connection, reconnect));
+/**
+ * A new connection; commands wait through reconnects instead of failing (BullMQ's requirement too), until
+ * `reconnect` says no. `name`: its CLIENT SETNAME, to find it in CLIENT LIST.
+ */
+export function connect(connection: RedisConnection, reconnect: Reconnect, name?: string): Redis {
+  const o = { ...options(connection, reconnect), ...(name === undefined ? {} : { connectionName: name }) };
+  return typeof connection === 'string' ? new Redis(connection, o) : new Redis(o);
 }
 
 /** BullMQ's connection options for the same Redis: it opens and closes its own connections from them. */
