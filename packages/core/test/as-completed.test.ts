@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { asCompleted, Future, FuturesSession, Response, ReturnWhen, ThreadfetchError, wait } from '@threadfetch/core';
 import { type Hold, hold } from './helpers/hold.js';
 import { startServer, type TestServer } from './helpers/server.js';
-import { waitForSeen } from './helpers/wait.js';
+import { asCompletedFollowsAnswers } from './helpers/shared-cases.js';
 
 let server: TestServer;
 let held: Hold;
@@ -60,18 +60,7 @@ describe('asCompleted', () => {
   });
 
   it('follows the order in which the server answers, one at a time', async () => {
-    const futures = [session.get('/hold?i=0'), session.get('/hold?i=1'), session.get('/hold?i=2')];
-    await waitForSeen(server, '/hold?i=', 3);
-    const iterator = asCompleted(futures);
-    for (const i of [2, 0, 1]) {
-      const next = iterator.next();
-      held.release(`r${i}`, `i=${i}`);
-      const { value, done } = await next;
-      assert.equal(done, false);
-      assert.equal(value, futures[i]);
-      assert.equal((await (value as Future<unknown>)).text(), `r${i}`);
-    }
-    assert.equal((await iterator.next()).done, true);
+    await asCompletedFollowsAnswers(session, server, held);
   });
 
   it('yields failed futures too, without throwing', async () => {

@@ -9,6 +9,7 @@ import { AbortedError, asCompleted, type Future, FuturesSession, ReturnWhen, Ses
 import { QueueExecutor } from '@threadfetch/queue';
 import { type Hold, hold } from '../../core/dist-test/helpers/hold.js';
 import { startServer, type TestServer } from '../../core/dist-test/helpers/server.js';
+import { asCompletedFollowsAnswers } from '../../core/dist-test/helpers/shared-cases.js';
 import { seenCount, waitFor, waitForSeen } from '../../core/dist-test/helpers/wait.js';
 import { rejectsWith } from '../../core/dist-test/http/helpers.js';
 import { type QueueEnv, startQueueEnv, waitUntil } from './helpers/queue-env.js';
@@ -64,18 +65,7 @@ async function releaseSlots(futures: Future<unknown>[], tag: string): Promise<vo
 
 describe('queue conformance: asCompleted and wait', { skip: redisSkip }, () => {
   it('asCompleted yields the futures in the order the server answers them', async () => {
-    const futures = [session.get('/hold?i=0'), session.get('/hold?i=1'), session.get('/hold?i=2')];
-    await waitForSeen(server, '/hold?i=', 3);
-    const iterator = asCompleted(futures);
-    for (const i of [2, 0, 1]) {
-      const next = iterator.next();
-      held.release(`r${i}`, `i=${i}`);
-      const { value, done } = await next;
-      assert.equal(done, false);
-      assert.equal(value, futures[i]);
-      assert.equal((await (value as Future<unknown>)).text(), `r${i}`);
-    }
-    assert.equal((await iterator.next()).done, true);
+    await asCompletedFollowsAnswers(session, server, held);
   });
 
   it('asCompleted yields failed futures too, each once', async () => {
