@@ -13,6 +13,7 @@ const examples: readonly [file: string, args: readonly string[]][] = [
   ['progress.js', []],
   ['streaming.js', []],
   ['cancellation.js', []],
+  ['distributed.js', []],
   ['demo.js', ['--requests', '16']],
 ];
 const limitMs = 120_000;

@@ -21,7 +21,10 @@ export interface ThreadfetchErrorOptions {
 
 /** The base class of every error threadfetch raises. Match on `code`, not on the message. */
 export class ThreadfetchError extends Error {
-  /** A stable identifier of the failure, such as `TF_ERR_TIMEOUT`. */
+  /**
+   * A stable identifier of the failure, such as `TF_ERR_TIMEOUT`. Every subclass sets its own;
+   * `TF_ERR_UNKNOWN` is only the base class's, which threadfetch never raises itself.
+   */
   readonly code: string = 'TF_ERR_UNKNOWN';
   /** The request this error belongs to, when there is one. */
   readonly request: RequestRef | undefined;
@@ -89,12 +92,12 @@ export class ResponseTooLargeError extends ThreadfetchError {
   override readonly code = 'TF_ERR_RESPONSE_TOO_LARGE';
 }
 
-/** More redirects than `maxRedirects`. */
+/** More redirects than `maxRedirects`, or a redirect loop (back to a URL of the chain; without a cookie jar). */
 export class TooManyRedirectsError extends ThreadfetchError {
   override readonly code = 'TF_ERR_TOO_MANY_REDIRECTS';
 }
 
-/** `future.result(ms)` gave up waiting; the request itself goes on. */
+/** `future.result(ms)`, or `asCompleted` with a `timeout`, gave up waiting; the request itself goes on. */
 export class ResultTimeoutError extends ThreadfetchError {
   override readonly code = 'TF_ERR_RESULT_TIMEOUT';
 }
@@ -213,8 +216,8 @@ export class QueueFullError extends ThreadfetchError {
 
 /**
  * The executor cannot carry this request: a distributed executor (`@threadfetch/queue`) refuses what
- * cannot cross machines (session.stream, hooks, a cookie jar, a streamed body, onProgress). The
- * message names the option.
+ * cannot cross machines (session.stream, hooks, a cookie jar, a streamed body, onProgress, and saveTo
+ * unless `allowSaveTo: true`). The message names the option.
  */
 export class NotSupportedError extends ThreadfetchError {
   override readonly code = 'TF_ERR_NOT_SUPPORTED';

@@ -29,7 +29,7 @@ export interface ExecutorOptions {
    */
   readonly resourceLimits?: ResourceLimits;
   /**
-   * Times a request lost to a worker crash is sent again on a live worker. Only idempotent methods
+   * Times (0 to 10) a request lost to a worker crash is sent again on a live worker. Only idempotent methods
    * (GET, HEAD, OPTIONS, PUT, DELETE, TRACE), never a cancelled request or one with hooks or a stream.
    * Mind that the request that crashed its worker is sent again too. @default 0
    */

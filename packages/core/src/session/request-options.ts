@@ -45,7 +45,10 @@ export interface RequestOptions<M = AnyCallbacks, B extends BackgroundName<M> | 
   readonly keepBody?: boolean;
   /** Called on the main thread as the body downloads, at most every 100 ms and once at the end. @default undefined */
   readonly onProgress?: (progress: Progress) => void;
-  /** Write the body to this file (path or file: URL) from the worker; `res.body` is empty. Not with a non-streaming `background`. @default undefined */
+  /**
+   * Write the body to this file (path or file: URL) from the worker; `res.body` is empty. Not with
+   * `background`, streaming callbacks included (one can write the file itself). @default undefined
+   */
   readonly saveTo?: string | URL;
   /** Functions callbacks may call on the main thread as `await ctx.hooks.name(...args)` (through comlink). @default undefined */
   readonly hooks?: Readonly<Record<string, (...args: never[]) => unknown>>;
@@ -59,8 +62,9 @@ export interface Progress {
 
 /** `request()` takes the method and URL in the options. */
 export type RequestInit<M = AnyCallbacks, B extends BackgroundName<M> | undefined = BackgroundName<M> | undefined> = RequestOptions<M, B> & {
-  /** @default 'GET' */
+  /** The HTTP method. @default 'GET' */
   readonly method?: string;
+  /** The URL, absolute or relative to the session's `baseURL`. Required. */
   readonly url: string | URL;
 };
 

@@ -24,17 +24,23 @@ const closeLimitMs = 5_000;
 
 /** Settings of a worker process (see the `threadfetch-worker` command). */
 export interface QueueConsumerOptions {
+  /** Redis, as a `redis://` / `rediss://` URL or ioredis options (`--redis`). Required. */
   readonly connection: string | RedisOptions;
+  /** The queue the producers' QueueExecutor uses (`--queue`). Required. */
   readonly queue: string;
+  /** BullMQ's key prefix, as the producers' `prefix` (`--prefix`). Required; `threadfetch-worker` passes `'bull'` by default. */
   readonly prefix: string;
-  /** file: URL of the callbacks module on this machine; undefined: built-ins only. */
+  /** file: URL of the callbacks module on this machine (`--callbacks`); undefined: built-ins only. */
   readonly callbacks: string | undefined;
-  /** Worker threads of the local pool. */
+  /** Worker threads of the local pool (`--workers`). Required; `threadfetch-worker` passes `os.availableParallelism()` by default. */
   readonly workers: number;
-  /** Jobs this process runs at once. */
+  /** Jobs this process runs at once (`--concurrency`). Required; `threadfetch-worker` passes 64 by default. */
   readonly concurrency: number;
+  /** BullMQ job lock in ms (`--lock-duration`), renewed every half of it. Required; `threadfetch-worker` passes 30000 by default. */
   readonly lockDuration: number;
+  /** ms between this process's stalled-job checks (`--stalled-interval`). Required; `threadfetch-worker` passes 30000 by default. */
   readonly stalledInterval: number;
+  /** Times a job may stall and run again before it fails with TF_ERR_WORKER_CRASHED (`--max-stalled-count`). Required; `threadfetch-worker` passes 1 by default. */
   readonly maxStalledCount: number;
 }
 

@@ -24,12 +24,13 @@ export interface BackgroundResponse {
 export interface FollowUpRequest {
   /** Absolute, or relative to the URL of the response being processed. */
   readonly url: string | URL;
-  /** @default 'GET' */
+  /** The HTTP method. @default 'GET' */
   readonly method?: string;
+  /** Headers of this request only: neither the session's nor the original request's are added. @default undefined */
   readonly headers?: Record<string, string>;
-  /** A raw body; use `json` for JSON. */
+  /** A raw body; use `json` for JSON. @default undefined */
   readonly body?: string | Uint8Array;
-  /** Sent as JSON with `content-type: application/json`. */
+  /** Sent as JSON with `content-type: application/json` unless set; given, it replaces `body`. @default undefined */
   readonly json?: unknown;
 }
 
