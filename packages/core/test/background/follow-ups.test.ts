@@ -13,6 +13,15 @@ withFixtureSession((s, f) => {
 });
 
 describe('ctx.request: follow-ups in the worker', () => {
+  it('refuses a spec without a url, or with both json and body, with TF_ERR_INVALID_ARGUMENT', async () => {
+    const before = server.seen.length;
+    const noUrl = await session.get('/ok', { query: { kind: 'no-url' }, background: 'badFollowUp' });
+    assert.match(noUrl.data, /^TF_ERR_INVALID_ARGUMENT: ctx.request: url must be a string or a URL, got none/);
+    const both = await session.get('/ok', { query: { kind: 'both' }, background: 'badFollowUp' });
+    assert.match(both.data, /^TF_ERR_INVALID_ARGUMENT: ctx.request: pass json or body, not both/);
+    assert.equal(server.seen.length, before + 2, 'only the two requests themselves reached the server');
+  });
+
   it('follows pagination without the main thread', async () => {
     const before = server.seen.length;
     const res = await session.get('/pages/1', { background: 'allPages' });

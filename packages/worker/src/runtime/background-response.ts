@@ -30,7 +30,7 @@ export interface FollowUpRequest {
   readonly headers?: Record<string, string>;
   /** A raw body; use `json` for JSON. @default undefined */
   readonly body?: string | Uint8Array;
-  /** Sent as JSON with `content-type: application/json` unless set; given, it replaces `body`. @default undefined */
+  /** Sent as JSON with `content-type: application/json` unless set; not with `body`. @default undefined */
   readonly json?: unknown;
 }
 

@@ -9,6 +9,10 @@ import { open } from './http.js';
 
 export async function followUp(follow: FollowUpRequest, base: string, transport: TransportSpec, signal: Cancellation): Promise<BackgroundResponse> {
   if (follow === null || typeof follow !== 'object') throw new InvalidArgumentError('ctx.request(spec) needs an object with at least { url }');
+  if (typeof follow.url !== 'string' && !(follow.url instanceof URL)) {
+    throw new InvalidArgumentError(`ctx.request: url must be a string or a URL, got ${follow.url === undefined ? 'none' : typeof follow.url}`);
+  }
+  if (follow.json !== undefined && follow.body !== undefined) throw new InvalidArgumentError('ctx.request: pass json or body, not both');
   const url = new URL(follow.url, base).href;
   const method = (follow.method ?? 'GET').toUpperCase();
   const headers: Record<string, string> = Object.create(null);
