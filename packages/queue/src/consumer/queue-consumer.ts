@@ -10,39 +10,20 @@ import { ThreadExecutor } from '@threadfetch/core';
 import { AbortedError, ResultTooLargeError } from '@threadfetch/worker';
 import type { RequestSpec, ResultEnvelope } from '@threadfetch/worker/protocol';
 import { type Job as BullJob, Worker } from 'bullmq';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { decodeSpec, encodeResult } from '../wire/codec.js';
 import { cancelChannel, cancelledKey, type JobData, resultsKey, wireVersion } from '../wire/keys.js';
 import { bullConnection, connect, type ErrorSource, onErrors, within } from '../wire/redis.js';
 import { jobDataProblem } from '../wire/validate.js';
 import { failure, LocalJob } from './local-job.js';
+import { checkConsumerOptions, type QueueConsumerOptions } from './options.js';
+
+export type { QueueConsumerOptions } from './options.js';
 
 const log = debuglog('threadfetch');
 
 /** How long close() waits for BullMQ and Redis once the active jobs are done. */
 const closeLimitMs = 5_000;
-
-/** Settings of a worker process (see the `threadfetch-worker` command). */
-export interface QueueConsumerOptions {
-  /** Redis, as a `redis://` / `rediss://` URL or ioredis options (`--redis`). Required. */
-  readonly connection: string | RedisOptions;
-  /** The queue the producers' QueueExecutor uses (`--queue`). Required. */
-  readonly queue: string;
-  /** BullMQ's key prefix, as the producers' `prefix` (`--prefix`). Required; `threadfetch-worker` passes `'bull'` by default. */
-  readonly prefix: string;
-  /** file: URL of the callbacks module on this machine (`--callbacks`); undefined: built-ins only. */
-  readonly callbacks: string | undefined;
-  /** Worker threads of the local pool (`--workers`). Required; `threadfetch-worker` passes `os.availableParallelism()` by default. */
-  readonly workers: number;
-  /** Jobs this process runs at once (`--concurrency`). Required; `threadfetch-worker` passes 64 by default. */
-  readonly concurrency: number;
-  /** BullMQ job lock in ms (`--lock-duration`), renewed every half of it. Required; `threadfetch-worker` passes 30000 by default. */
-  readonly lockDuration: number;
-  /** ms between this process's stalled-job checks (`--stalled-interval`). Required; `threadfetch-worker` passes 30000 by default. */
-  readonly stalledInterval: number;
-  /** Times a job may stall and run again before it fails with TF_ERR_WORKER_CRASHED (`--max-stalled-count`). Required; `threadfetch-worker` passes 1 by default. */
-  readonly maxStalledCount: number;
-}
 
 export class QueueConsumer {
   readonly #options: QueueConsumerOptions;
@@ -58,6 +39,7 @@ export class QueueConsumer {
   #closing = false;
 
   constructor(options: QueueConsumerOptions) {
+    checkConsumerOptions(options);
     this.#options = options;
     this.#executor = new ThreadExecutor({ maxWorkers: options.workers, concurrencyPerWorker: Math.ceil(options.concurrency / options.workers) });
     // Closing, a dropped connection reconnects only while a job still has a result to deliver; then it

@@ -77,15 +77,28 @@ const names: ReadonlySet<string> = new Set([
   'reconcileInterval',
 ]);
 
-function show(value: unknown): string {
+export function show(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
-const positiveInteger = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+export const positiveInteger = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
 /** A queue or prefix name: BullMQ joins keys with `:`, so it may not hold one. */
 export function isQueueName(v: unknown): v is string {
   return typeof v === 'string' && v !== '' && !v.includes(':');
+}
+
+/** `options.connection` of a QueueExecutor or QueueConsumer: a Redis URL or ioredis options, never a client. */
+export function checkConnection(connection: unknown): void {
+  if (typeof connection === 'string') {
+    if (!/^rediss?:\/\//.test(connection)) throw new InvalidArgumentError(`options.connection must be a redis:// or rediss:// URL, got ${show(connection)}`);
+  } else if (connection === null || typeof connection !== 'object' || Array.isArray(connection)) {
+    throw new InvalidArgumentError('options.connection must be a Redis URL or ioredis options');
+  } else if (typeof (connection as { sendCommand?: unknown }).sendCommand === 'function') {
+    throw new InvalidArgumentError(
+      'options.connection must be a Redis URL or ioredis options, not a client (an ioredis Redis or Cluster): threadfetch opens and closes its own connections',
+    );
+  }
 }
 
 /** Validates and applies defaults; throws InvalidArgumentError naming the option. */
@@ -95,15 +108,7 @@ export function resolveQueueExecutorOptions(options: QueueExecutorOptions): Reso
     if (!names.has(key)) throw new InvalidArgumentError(`unknown QueueExecutor option "${key}"; allowed: ${[...names].join(', ')}`);
   }
   const { connection, queue } = options;
-  if (typeof connection === 'string') {
-    if (!/^rediss?:\/\//.test(connection)) throw new InvalidArgumentError(`options.connection must be a redis:// or rediss:// URL, got ${show(connection)}`);
-  } else if (connection === null || typeof connection !== 'object' || Array.isArray(connection)) {
-    throw new InvalidArgumentError('options.connection must be a Redis URL or ioredis options');
-  } else if (typeof (connection as { sendCommand?: unknown }).sendCommand === 'function') {
-    throw new InvalidArgumentError(
-      'options.connection must be a Redis URL or ioredis options, not a client (an ioredis Redis or Cluster): the executor opens and closes its own connections',
-    );
-  }
+  checkConnection(connection);
   if (!isQueueName(queue)) throw new InvalidArgumentError(`options.queue must be a non-empty name without ":", got ${show(queue)}`);
   const check = (name: keyof QueueExecutorOptions, ok: (v: unknown) => boolean, what: string): void => {
     const value = options[name];
