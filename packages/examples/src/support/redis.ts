@@ -1,6 +1,6 @@
 /**
- * A private redis-server for the distributed example: a child process on a free loopback port, no
- * persistence, killed by `stop()`. Without redis-server on PATH (or REDIS_SERVER) {@link redisServerPath}
+ * A private redis-server for the distributed example (and, through their helpers, the queue tests and
+ * the bench): a child process on a free loopback port, no persistence, killed by `stop()`. Without redis-server on PATH (or REDIS_SERVER) {@link redisServerPath}
  * is undefined and the example says why it skips (under CI it fails instead).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface LocalRedis {
   /** redis://127.0.0.1:PORT */
   readonly url: string;
+  readonly port: number;
   readonly process: ChildProcess;
   /** What redis-server printed, for failure messages. */
   output(): string;
@@ -86,7 +87,7 @@ export async function startRedis(): Promise<LocalRedis> {
       up = await ping(port);
       if (!up) await sleep(10);
     }
-    if (up) return { url: `redis://127.0.0.1:${port}`, process: child, output: () => output, stop };
+    if (up) return { url: `redis://127.0.0.1:${port}`, port, process: child, output: () => output, stop };
     await stop();
     failure = `redis-server on port ${port} did not answer PING within 10 s:\n${output}`;
     if (!/address already in use/i.test(output)) break;

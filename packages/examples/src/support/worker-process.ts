@@ -1,25 +1,31 @@
 /**
- * `threadfetch-worker` processes for the distributed example, spawned from @threadfetch/queue's built
- * CLI: started in parallel, ready once they say so, stopped with SIGTERM (SIGKILL past a grace period).
+ * `threadfetch-worker` processes for the distributed example (and, through their helpers, the queue
+ * tests and the bench), spawned from @threadfetch/queue's built CLI: started in parallel, ready once
+ * they say so, stopped with SIGTERM (SIGKILL past a grace period) or killed with SIGKILL.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The CLI next to the package's entry point (its `bin`; the package exports only `.`). */
-const cli = fileURLToPath(new URL('./cli/threadfetch-worker.js', import.meta.resolve('@threadfetch/queue')));
+export const workerCommand = fileURLToPath(new URL('./cli/threadfetch-worker.js', import.meta.resolve('@threadfetch/queue')));
 
 export interface WorkerProcess {
   readonly process: ChildProcess;
   readonly pid: number;
   /** What it wrote so far, stdout and stderr together. */
   output(): string;
-  /** SIGTERM (it finishes its active jobs), SIGKILL past `graceMs`; resolves with the exit code (null when killed). */
-  stop(graceMs?: number): Promise<number | null>;
+  /** true once it has exited. */
+  readonly exited: boolean;
+  /**
+   * Sends `signal` (SIGTERM: it finishes its active jobs first) and waits for the exit; past `graceMs`
+   * it is killed with SIGKILL. Resolves with the exit code (null when killed by a signal).
+   */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
 }
 
 /** Starts one `threadfetch-worker` with these arguments; resolves once it is ready (`readyMs` at most, then it is killed). */
 export async function startWorker(args: readonly string[], readyMs = 20_000): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [workerCommand, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let exited = false;
   const exit = new Promise<number | null>((resolve) => {
@@ -28,10 +34,10 @@ export async function startWorker(args: readonly string[], readyMs = 20_000): Pr
       resolve(code);
     });
   });
-  const stop = async (graceMs = 10_000): Promise<number | null> => {
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<number | null> => {
     if (exited || child.pid === undefined) return child.exitCode;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.kill(signal);
+    const timer = signal === 'SIGKILL' ? undefined : setTimeout(() => child.kill('SIGKILL'), graceMs);
     const code = await exit;
     clearTimeout(timer);
     return code;
@@ -57,7 +63,15 @@ export async function startWorker(args: readonly string[], readyMs = 20_000): Pr
   } finally {
     clearTimeout(timer);
   }
-  return { process: child, pid: child.pid ?? -1, output: () => output, stop };
+  return {
+    process: child,
+    pid: child.pid ?? -1,
+    output: () => output,
+    get exited() {
+      return exited;
+    },
+    stop,
+  };
 }
 
 /** Starts `count` workers with the same arguments, in parallel; if one fails to start, the others are stopped. */
@@ -66,7 +80,7 @@ export async function startWorkers(count: number, args: readonly string[]): Prom
   const workers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
-    await Promise.all(workers.map((w) => w.stop(1_000)));
+    await Promise.all(workers.map((w) => w.stop('SIGTERM', 1_000)));
     throw failed.reason;
   }
   return workers;
