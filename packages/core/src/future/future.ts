@@ -106,10 +106,8 @@ export class FutureControl<R> {
 
 /**
  * The result of a request that has not finished yet. Await it (it is PromiseLike) or use `result(ms)`.
- * A rejected future whose error is never read does not raise an unhandled rejection.
- */
-/**
- * `D` is the type of `res.data`; `R` the resolved response (a {@link StreamResponse} for `session.stream`).
+ * A rejected future whose error is never read does not raise an unhandled rejection. `D` is the type
+ * of `res.data`; `R` the resolved response (a {@link StreamResponse} for `session.stream`).
  */
 export class Future<D = unknown, R = Response<D>> implements PromiseLike<R> {
   readonly #request: RequestRef;

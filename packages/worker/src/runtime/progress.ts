@@ -20,17 +20,14 @@ export function progressReporter(total: number | undefined, report: ReportProgre
   let last = 0;
   let pending: NodeJS.Timeout | undefined;
   let loaded = 0;
-  const post = () => {
-    last = Date.now();
-    report(loaded, total);
-  };
   let posted = -1;
   const send = () => {
     clearTimeout(pending);
     pending = undefined;
     if (posted === loaded) return;
     posted = loaded;
-    post();
+    last = Date.now();
+    report(loaded, total);
   };
   return {
     onBytes(bytes) {
