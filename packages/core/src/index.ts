@@ -51,7 +51,7 @@ export {
 } from '@threadfetch/worker';
 export type { Executor, Job } from './executor/job.js';
 export { type ExecutorOptions, executorDefaults, type ResolvedExecutorOptions } from './executor/options.js';
-export { type ExecutorStats, LatencyHistogram, type LatencyPercentiles, type WorkerLoad } from './executor/stats.js';
+export { type ExecutorStats, type LatencyPercentiles, Tally, type WorkerLoad } from './executor/stats.js';
 export { ThreadExecutor } from './executor/thread-executor.js';
 export { after, type Results } from './future/after.js';
 export { type AsCompletedOptions, asCompleted, type CompletedFuture } from './future/as-completed.js';

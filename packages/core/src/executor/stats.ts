@@ -44,7 +44,7 @@ export interface ExecutorStats {
 }
 
 /** Latencies recorded in ms, kept as a histogram (microsecond resolution, up to an hour). */
-export class LatencyHistogram {
+class LatencyHistogram {
   readonly #histogram: RecordableHistogram = createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 3 });
 
   /** Records one latency, in ms. */
@@ -60,7 +60,7 @@ export class LatencyHistogram {
   }
 }
 
-/** The executor's running tally. */
+/** An executor's running tally, read by its `stats()` (the thread pool's, and the queue producer's). */
 export class Tally {
   completed = 0;
   failed = 0;

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { debuglog } from 'node:util';
 import { deserialize } from 'node:v8';
-import type { Executor, ExecutorStats, Job } from '@threadfetch/core';
+import { type Executor, type ExecutorStats, type Job, Tally } from '@threadfetch/core';
 import { NetworkError, NotSupportedError, SessionClosedError, WorkerCrashedError } from '@threadfetch/worker';
 import { type CancelReason, epochNow } from '@threadfetch/worker/protocol';
 import { Queue, QueueEvents } from 'bullmq';
@@ -26,7 +26,6 @@ import { type QueueExecutorOptions, type ResolvedQueueExecutorOptions, resolveQu
 import { Reconciler } from './reconcile.js';
 import { unsupportedOption } from './refuse.js';
 import { ResultReader } from './result-reader.js';
-import { Tally } from './tally.js';
 
 const log = debuglog('threadfetch');
 
@@ -96,13 +95,14 @@ export class QueueExecutor implements Executor {
       const entry = this.#entries.get(jobId);
       if (!entry) return;
       entry.active = false;
-      this.#tally.stalled += 1;
+      this.#tally.crashRetried += 1;
+      this.#tally.workerCrashes += 1;
       log('job %s stalled: its worker process stopped; BullMQ runs it again', jobId);
     });
     this.#events.on('failed', ({ jobId, failedReason }) => {
       const entry = this.#entries.get(jobId);
       if (!entry) return;
-      this.#tally.stalledOut += 1;
+      this.#tally.workerCrashes += 1;
       this.#fail(entry, new WorkerCrashedError(`the queue job failed: ${failedReason}`, { request: entry.job.ref }));
     });
     // Events are read from when QueueEvents connects: jobs are added once it reads.
@@ -136,8 +136,8 @@ export class QueueExecutor implements Executor {
       completed: t.completed,
       failed: t.failed,
       cancelled: t.cancelled,
-      crashRetried: t.stalled,
-      workerCrashes: t.stalled + t.stalledOut,
+      crashRetried: t.crashRetried,
+      workerCrashes: t.workerCrashes,
       workers: [],
       latency: t.latency.percentiles(),
     };
@@ -300,7 +300,7 @@ export class QueueExecutor implements Executor {
     const entry = this.#entries.get(id);
     if (!entry) return;
     const message = reason === undefined ? 'the queue job is gone from Redis without a result' : `the queue job failed: ${reason}`;
-    if (reason !== undefined) this.#tally.stalledOut += 1;
+    if (reason !== undefined) this.#tally.workerCrashes += 1;
     this.#fail(entry, new WorkerCrashedError(message, { request: entry.job.ref }));
   }
 
