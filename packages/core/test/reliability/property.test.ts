@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Future, FuturesSession, ThreadExecutor, type ThreadfetchError } from '@threadfetch/core';
+import { prng } from '../helpers/random.js';
 import { waitFor } from '../helpers/wait.js';
 import { type Crashy, countingExecutor, crashy, type ReliabilityServer, refusedURL, startReliabilityServer } from './helpers.js';
 
@@ -20,18 +21,6 @@ before(async () => {
 after(async () => {
   await server.close();
 });
-
-/** mulberry32: a small seeded PRNG, so a failing round can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Each kind of request, and how it ends when nothing else happens to it. */
 const expected = {
