@@ -103,15 +103,16 @@ export class FuturesSession<M = AnyCallbacks> {
   /**
    * Resolves when the response headers arrive, with `body` a ReadableStream fed by chunks transferred
    * from the worker, with backpressure. `timeout` covers the wait for the headers; `bodyTimeout` the
-   * stalls after. Any method: `stream(url, { method: 'POST', json })`. Not with `background`.
+   * stalls after. Any method: `stream(url, { method: 'POST', json })`. Not with `background` or `saveTo`.
    */
   stream(url: string | URL, options?: RequestOptions<M, undefined> & { readonly method?: string }): Future<undefined, StreamResponse> {
     const { method = 'GET', ...rest } = options ?? {};
-    if ((rest as { background?: unknown }).background !== undefined) {
+    const refused =
+      (rest as { background?: unknown }).background !== undefined ? 'background' : (rest as { saveTo?: unknown }).saveTo !== undefined ? 'saveTo' : undefined;
+    if (refused !== undefined) {
+      const instead = refused === 'background' ? 'use a streaming callback with get() instead' : 'use get() with saveTo, or write the stream yourself';
       const future = new Future<undefined, StreamResponse>({ method: text(method), url: text(url) });
-      future[kControl].reject(
-        new InvalidArgumentError(`stream() does not take background; use a streaming callback with get() instead (${text(method)} ${text(url)})`),
-      );
+      future[kControl].reject(new InvalidArgumentError(`stream() does not take ${refused}; ${instead} (${text(method)} ${text(url)})`));
       return future;
     }
     return this.#submit(method, url, rest, true) as unknown as Future<undefined, StreamResponse>;
