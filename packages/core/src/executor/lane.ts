@@ -16,8 +16,16 @@ import {
 } from '@threadfetch/worker/protocol';
 import type { Job } from './job.js';
 
+/** What a lane's worker is for: requests without a callback only (`io`), or any request (`callback`). */
+export type LaneRole = 'io' | 'callback';
+
+/** Whether a job runs a background callback in its worker. */
+export const hasCallback = (job: Job): boolean => job.spec.background !== undefined;
+
 export class Lane {
   readonly jobs = new Map<number, Job>();
+  /** Jobs on the lane that run a background callback. */
+  callbackJobs = 0;
   /** Why the worker died, once known (its uncaught error, or its exit code). */
   cause: string | undefined;
   /**
@@ -34,6 +42,7 @@ export class Lane {
     readonly threadId: number,
     readonly port: MessagePort,
     readonly worker: Worker | undefined,
+    readonly role: LaneRole,
     heartbeat: SharedArrayBuffer,
     onMessage: (message: ResultsMessage | ProgressMessage) => void,
   ) {
@@ -49,7 +58,10 @@ export class Lane {
   /** Sends a batch of jobs to the worker. */
   send(jobs: readonly Job[]): void {
     const specs = jobs.map((job) => job.spec);
-    for (const job of jobs) this.jobs.set(job.spec.id, job);
+    for (const job of jobs) {
+      this.jobs.set(job.spec.id, job);
+      if (hasCallback(job)) this.callbackJobs += 1;
+    }
     this.#updateRef();
     this.port.postMessage({ type: MessageType.batch, specs } satisfies LaneMessage, portsOf(specs));
   }
@@ -70,6 +82,7 @@ export class Lane {
     const job = this.jobs.get(id);
     if (job === undefined) return undefined;
     this.jobs.delete(id);
+    if (hasCallback(job)) this.callbackJobs -= 1;
     this.#updateRef();
     return job;
   }

@@ -5,8 +5,16 @@ import { InvalidArgumentError } from '@threadfetch/worker';
 
 /** Options of {@link ThreadExecutor}; a session passes its own `maxWorkers` and the like through. */
 export interface ExecutorOptions {
-  /** Worker threads in the pool. @default os.availableParallelism() */
+  /** Worker threads that run requests and their callbacks (plus `ioWorkers`). @default os.availableParallelism() */
   readonly maxWorkers?: number;
+  /**
+   * Worker threads, beyond `maxWorkers`, that take only requests without a `background` callback, so
+   * that their responses are read at once while the other workers run callbacks (a callback blocks
+   * its worker's event loop: nothing else on that worker is read meanwhile). When the callback
+   * workers have no callback work, requests without one go to them too. 0 puts every request on the
+   * `maxWorkers`, as one pool. @default 1 when `maxWorkers` is 2 or more, else 0
+   */
+  readonly ioWorkers?: number;
   /** Requests in flight per worker; more wait in the main-thread queue. @default 64 */
   readonly concurrencyPerWorker?: number;
   /** Requests that may wait in the queue beyond those in flight; past it a request fails at once with TF_ERR_QUEUE_FULL (counted in `stats().failed`). @default Infinity */
@@ -46,6 +54,7 @@ export interface ExecutorOptions {
 
 export interface ResolvedExecutorOptions {
   readonly maxWorkers: number;
+  readonly ioWorkers: number;
   readonly concurrencyPerWorker: number;
   readonly maxQueue: number;
   readonly niceIncrement: number;
@@ -67,6 +76,7 @@ export const executorDefaults = Object.freeze({
 
 export const executorOptionNames: ReadonlySet<string> = new Set([
   'maxWorkers',
+  'ioWorkers',
   'concurrencyPerWorker',
   'maxQueue',
   'niceIncrement',
@@ -95,6 +105,7 @@ export function resolveExecutorOptions(options: ExecutorOptions, cores: number):
     if (!executorOptionNames.has(key)) throw new InvalidArgumentError(`unknown executor option "${key}"; allowed: ${[...executorOptionNames].join(', ')}`);
   }
   check(options, 'maxWorkers', isPositiveInteger, 'a positive integer');
+  check(options, 'ioWorkers', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 64, 'an integer from 0 to 64');
   check(options, 'concurrencyPerWorker', isPositiveInteger, 'a positive integer');
   check(
     options,
@@ -108,8 +119,10 @@ export function resolveExecutorOptions(options: ExecutorOptions, cores: number):
   check(options, 'crashRetries', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 10, 'an integer from 0 to 10');
   check(options, 'terminateGrace', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, 'a non-negative number of milliseconds');
   check(options, 'resourceLimits', (v) => typeof v === 'object' && v !== null, 'an object of worker resource limits');
+  const maxWorkers = options.maxWorkers ?? Math.max(1, cores);
   return {
-    maxWorkers: options.maxWorkers ?? Math.max(1, cores),
+    maxWorkers,
+    ioWorkers: options.ioWorkers ?? (maxWorkers >= 2 ? 1 : 0),
     concurrencyPerWorker: options.concurrencyPerWorker ?? executorDefaults.concurrencyPerWorker,
     maxQueue: options.maxQueue ?? executorDefaults.maxQueue,
     niceIncrement: options.niceIncrement ?? executorDefaults.niceIncrement,

@@ -4,6 +4,8 @@ import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 /** One worker thread's load. */
 export interface WorkerLoad {
   readonly threadId: number;
+  /** `io`: takes only requests without a callback (see `ioWorkers`); `callback`: any request. */
+  readonly role: 'io' | 'callback';
   /** Requests sent to it and not yet back: counted on the main thread, from its lane. */
   readonly inflight: number;
   /**

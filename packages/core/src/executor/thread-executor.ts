@@ -23,8 +23,9 @@ import { Piscina } from 'piscina';
 import * as diagnostics from '../observe/diagnostics.js';
 import { type Executor, type Job, JobState } from './job.js';
 import { JobQueue } from './job-queue.js';
-import { Lane } from './lane.js';
+import { Lane, type LaneRole } from './lane.js';
 import { type ExecutorOptions, type ResolvedExecutorOptions, resolveExecutorOptions } from './options.js';
+import { place, type Slot, slotsOf } from './placement.js';
 import { type ExecutorStats, Tally } from './stats.js';
 
 const log = debuglog('threadfetch');
@@ -66,8 +67,8 @@ export class ThreadExecutor implements Executor {
     };
     this.#pool = new Piscina({
       filename: workerEntry,
-      minThreads: this.options.maxWorkers,
-      maxThreads: this.options.maxWorkers,
+      minThreads: this.options.maxWorkers + this.options.ioWorkers,
+      maxThreads: this.options.maxWorkers + this.options.ioWorkers,
       atomics: 'disabled',
       workerData: boot,
       niceIncrement: this.options.niceIncrement,
@@ -112,6 +113,7 @@ export class ThreadExecutor implements Executor {
         const since = lane.heartbeat.callbackSince;
         return {
           threadId: lane.threadId,
+          role: lane.role,
           inflight: lane.jobs.size,
           unresponsiveMs: lane.heartbeat.unresponsiveMs(now),
           oldestMs: lane.oldestMs(now),
@@ -123,7 +125,7 @@ export class ThreadExecutor implements Executor {
   }
 
   get #capacity(): number {
-    return this.options.maxWorkers * this.options.concurrencyPerWorker;
+    return (this.options.maxWorkers + this.options.ioWorkers) * this.options.concurrencyPerWorker;
   }
 
   submit(job: Job): void {
@@ -196,32 +198,42 @@ export class ThreadExecutor implements Executor {
 
   /**
    * Gives the worker `terminateGrace` ms to let go of a job that timed out or was cancelled. A worker
-   * that has not, and whose event loop has not turned since the cancel was sent or is not turning now,
-   * is blocked in a callback: it is terminated. One that is turning will answer and is given more
-   * time, up to ten graces in all (one that turns but never answers has lost the job: terminated too).
+   * that still holds it then is terminated when its event loop is blocked: it has been inside one
+   * callback's synchronous part for at least the grace, or (a callback blocking it after an await) it
+   * has not stamped its heartbeat for at least the grace and a second. A worker that is only slow (a
+   * busy machine can hold a thread off the CPU for a while) is given more time, checked every grace,
+   * up to ten in all: one that still holds the job then has lost it, and is terminated too.
    */
   #watch(lane: Lane, job: Job, reason: CancelReason): void {
     const cancelledAt = Date.now();
     const grace = this.options.terminateGrace;
     const check = (round: number) => {
       if (this.#destroyed || lane.stuck !== undefined || lane.jobs.get(job.spec.id) !== job || this.#lanes.get(lane.threadId) !== lane) return;
-      const beat = lane.heartbeat.lastBeat;
-      const responsive = beat > cancelledAt && Date.now() - beat < Math.max(250, grace / 2);
-      if (responsive && round < 10) {
+      const now = Date.now();
+      const since = lane.heartbeat.callbackSince;
+      const blocked = (since !== 0 && now - since >= grace) || now - lane.heartbeat.lastBeat >= grace + 1_000;
+      if (!blocked && round < 10) {
         setTimeout(check, grace, round + 1).unref();
         return;
       }
-      this.#terminate(lane, job, reason, Date.now() - cancelledAt);
+      this.#terminate(lane, job, reason, now - cancelledAt);
     };
     setTimeout(check, grace, 1).unref();
   }
 
-  /** Ends a worker that keeps a job past its deadline or cancel; its lane's exit fails or resends the rest. */
+  /**
+   * Ends a worker that keeps a job past its deadline or cancel; its lane's exit fails or resends the
+   * rest. The request whose callback is blocking the worker (from its heartbeat), when another than
+   * `job`, is named too, and never sent again: it would block the next worker the same way.
+   */
   #terminate(lane: Lane, job: Job, reason: CancelReason, heldMs: number): void {
-    const what = `${job.spec.method} ${redactUrl(job.spec.url)}`;
-    const callback = job.spec.background === undefined ? '' : ` (callback "${job.spec.background}")`;
     const end = reason === 'timeout' ? 'deadline' : reason === 'close' ? 'abort by close()' : 'cancel';
-    lane.stuck = `${what}${callback} was not let go ${Math.round(heldMs)} ms after its ${end}`;
+    const culprit = lane.heartbeat.callbackSince === 0 ? undefined : lane.jobs.get(lane.heartbeat.callbackJob);
+    lane.stuck = `${describe(job)} was not let go ${Math.round(heldMs)} ms after its ${end}`;
+    if (culprit && culprit !== job) {
+      lane.stuck += `: the worker was blocked by ${describe(culprit)}`;
+      this.#resent.set(culprit, Number.POSITIVE_INFINITY);
+    }
     lane.cause = `the worker was terminated: ${lane.stuck}`;
     this.#tally.workersTerminated += 1;
     log('worker %d terminated: %s; %d other request(s) on it', lane.threadId, lane.stuck, lane.jobs.size - 1);
@@ -233,7 +245,7 @@ export class ThreadExecutor implements Executor {
   /** A worker said hello: its lane opens, and the jobs waiting for a worker can go. */
   #open({ threadId, port, heartbeat }: HelloMessage): void {
     const worker: Worker | undefined = this.#pool.threads.find((w) => w.threadId === threadId);
-    const lane: Lane = new Lane(threadId, port, worker, heartbeat, (message) => this.#onMessage(lane, message));
+    const lane: Lane = new Lane(threadId, port, worker, this.#roleForNewLane(), heartbeat, (message) => this.#onMessage(lane, message));
     worker?.once('error', (error) => {
       lane.cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     });
@@ -244,6 +256,13 @@ export class ThreadExecutor implements Executor {
     this.#lanes.set(threadId, lane);
     log('worker %d ready', threadId);
     if (this.#outbox.length > 0) this.#flush();
+  }
+
+  /** `io` until there are `ioWorkers` of them (a replacement takes the role of the worker it replaces). */
+  #roleForNewLane(): LaneRole {
+    let io = 0;
+    for (const lane of this.#lanes.values()) if (lane.role === 'io') io += 1;
+    return io < this.options.ioWorkers ? 'io' : 'callback';
   }
 
   #send(job: Job): void {
@@ -257,35 +276,33 @@ export class ThreadExecutor implements Executor {
   }
 
   /**
-   * Sends what was submitted in this synchronous run: the jobs go to the least busy lanes, one batch
-   * per lane, never more than `concurrencyPerWorker` on a lane. What does not fit (workers still
-   * starting, or one just replaced after a crash) stays in the outbox, in order, until a lane has room.
+   * Sends what was submitted in this synchronous run, one batch per lane, each job where placement.ts
+   * says. What cannot go yet (every lane it may use is full, workers still starting, or one just
+   * replaced) stays in the outbox, in order, until a lane has room.
    */
   #flush(): void {
     this.#flushScheduled = false;
     if (this.#outbox.length === 0 || this.#lanes.size === 0) return;
-    const lanes = [...this.#lanes.values()].filter((lane) => lane.stuck === undefined);
-    if (lanes.length === 0) return;
-    const load = lanes.map((lane) => lane.jobs.size);
-    const batches: Job[][] = lanes.map(() => []);
+    const slots = slotsOf(this.#lanes.values());
+    if (slots.length === 0) return;
+    const batches = new Map<Slot, Job[]>();
     const limit = this.options.concurrencyPerWorker;
     const now = epochNow();
-    let placed = 0;
+    const waiting: Job[] = [];
     for (const job of this.#outbox) {
-      let best = 0;
-      for (let i = 1; i < lanes.length; i++) if ((load[i] as number) < (load[best] as number)) best = i;
-      if ((load[best] as number) >= limit) break;
-      load[best] = (load[best] as number) + 1;
-      (batches[best] as Job[]).push(job);
+      const slot = place(job, slots, limit);
+      if (slot === undefined) {
+        waiting.push(job);
+        continue;
+      }
+      const batch = batches.get(slot);
+      if (batch) batch.push(job);
+      else batches.set(slot, [job]);
       job.sentAt = now;
       diagnostics.start(job);
-      placed += 1;
     }
-    this.#outbox = placed === this.#outbox.length ? [] : this.#outbox.slice(placed);
-    for (let i = 0; i < lanes.length; i++) {
-      const batch = batches[i] as Job[];
-      if (batch.length > 0) (lanes[i] as Lane).send(batch);
-    }
+    this.#outbox = waiting;
+    for (const [slot, batch] of batches) slot.lane.send(batch);
   }
 
   #onMessage(lane: Lane, message: ResultsMessage | ProgressMessage): void {
@@ -391,4 +408,10 @@ function removePartial(job: Job): void {
   } catch (error) {
     log('could not remove %s: %o', partial, error);
   }
+}
+
+/** A job as errors and logs name it: method, URL (credentials redacted) and callback. */
+function describe(job: Job): string {
+  const callback = job.spec.background === undefined ? '' : ` (callback "${job.spec.background}")`;
+  return `${job.spec.method} ${redactUrl(job.spec.url)}${callback}`;
 }

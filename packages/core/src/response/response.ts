@@ -13,6 +13,11 @@ export interface Timings {
   readonly headers: number;
   /** Reading the body. */
   readonly body: number;
+  /**
+   * Of `headers` and `body`, the time the request's worker spent running other requests' callbacks
+   * (its event loop blocked, the response unread): a wait on a busy worker, not on the server.
+   */
+  readonly blocked: number;
   /** The background callback (0 without one). */
   readonly callback: number;
   /** The hop back to the main thread. */
@@ -44,6 +49,7 @@ export class Response<D = unknown> {
   readonly #arrived: number;
   /** The worker's times, see WorkerTimes. */
   readonly #times: readonly number[];
+  readonly #blocked: number;
   #timings: Timings | undefined;
 
   /**
@@ -55,6 +61,7 @@ export class Response<D = unknown> {
     this.#sent = sent || created;
     this.#arrived = arrived;
     this.#times = envelope.times;
+    this.#blocked = envelope.blocked ?? 0;
     this.status = envelope.status;
     this.statusText = envelope.statusText || STATUS_CODES[envelope.status] || '';
     this.url = envelope.url ?? url;
@@ -96,6 +103,7 @@ export class Response<D = unknown> {
       dispatched: received - sent,
       headers: headers - received,
       body: body - headers,
+      blocked: this.#blocked,
       callback: callback ? callback - body : 0,
       returned: now - (callback || body),
       total: now - created,

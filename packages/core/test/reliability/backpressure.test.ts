@@ -119,7 +119,7 @@ describe('backpressure', () => {
 
 describe('concurrencyPerWorker is a limit per worker', () => {
   it('requests made before the workers are up do not all land on the first worker to start', async () => {
-    const s = new FuturesSession({ baseURL: server.url, maxWorkers: 2, concurrencyPerWorker: 2 });
+    const s = new FuturesSession({ baseURL: server.url, maxWorkers: 2, ioWorkers: 0, concurrencyPerWorker: 2 });
     try {
       const futures = Array.from({ length: 6 }, (_, i) => s.get(`/hold?start=${i}`));
       await waitFor(() => server.held.length === 4, 'four requests at the server');
@@ -140,7 +140,7 @@ describe('concurrencyPerWorker is a limit per worker', () => {
   });
 
   it('after a worker crash, the queue waits for a free slot instead of piling onto the survivor', async () => {
-    const s = new FuturesSession<Crashy>({ baseURL: server.url, callbacks: crashy, maxWorkers: 2, concurrencyPerWorker: 2 });
+    const s = new FuturesSession<Crashy>({ baseURL: server.url, callbacks: crashy, maxWorkers: 2, ioWorkers: 0, concurrencyPerWorker: 2 });
     try {
       await waitFor(() => s.stats().workers.length === 2, 'both workers up');
       const held = Array.from({ length: 3 }, (_, i) => s.get(`/hold?survivor=${i}`));

@@ -50,7 +50,7 @@ async function round(seed: number, crashRetries: number): Promise<void> {
   const counted = countingExecutor(inner);
   const s = new FuturesSession<Crashy>({ baseURL: server.url, callbacks: crashy, executor: counted.executor });
   try {
-    await waitFor(() => s.stats().workers.length === 2, 'both workers up');
+    await waitFor(() => s.stats().workers.length === 3, 'every worker up (two callback workers and the io worker)');
     await Promise.all(Array.from({ length: 4 }, () => s.get('/ok', { background: 'threadId' })));
     const names = Object.keys(kinds) as Kind[];
     const total = names.reduce((sum, k) => sum + kinds[k].weight, 0);
@@ -109,7 +109,7 @@ async function round(seed: number, crashRetries: number): Promise<void> {
     // Every stuck worker is replaced and every slot freed; the pool serves again.
     await waitFor(() => {
       const stats = s.stats();
-      return stats.inflight === 0 && stats.workers.length === 2 && inner.threads === 2;
+      return stats.inflight === 0 && stats.workers.length === 3 && inner.threads === 3;
     }, `the pool to recover (seed ${seed})`);
     const fine = await Promise.all(Array.from({ length: 10 }, (_, i) => outcome(s.get(`/ok?after=${i}`, { background: 'threadId', timeout: 10_000 }))));
     assert.ok(

@@ -26,7 +26,7 @@ after(async () => {
 
 /** A session whose workers are all up (their lanes open), so that requests spread by load from the start. */
 async function session(options: Record<string, unknown> = {}): Promise<FuturesSession<Crashy>> {
-  const s = new FuturesSession<Crashy>({ baseURL: server.url, callbacks: crashy, timeout: 30_000, maxWorkers: 1, ...options });
+  const s = new FuturesSession<Crashy>({ baseURL: server.url, callbacks: crashy, timeout: 30_000, maxWorkers: 1, ioWorkers: 0, ...options });
   const workers = (options.maxWorkers as number | undefined) ?? 1;
   await waitFor(() => s.stats().workers.length === workers, 'every worker to be up');
   await Promise.all(Array.from({ length: 2 * workers }, () => s.get('/ok', { background: 'threadId' })));

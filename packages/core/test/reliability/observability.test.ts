@@ -212,7 +212,7 @@ describe('stats()', () => {
   });
 
   it('workers: one entry per thread, with that thread’s own in-flight count', async () => {
-    const s = new FuturesSession<Crashy>({ baseURL: server.url, maxWorkers: 2, callbacks: crashy });
+    const s = new FuturesSession<Crashy>({ baseURL: server.url, maxWorkers: 2, ioWorkers: 0, callbacks: crashy });
     try {
       await waitFor(() => s.stats().workers.length === 2, 'both workers up');
       const holds = Array.from({ length: 3 }, (_, i) => s.get(`/hold?w=${i}`, { background: 'threadId' }));

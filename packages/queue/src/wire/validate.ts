@@ -46,6 +46,7 @@ export function resultProblem(message: unknown): string | undefined {
   if (problem) return `result.headers: ${problem}`;
   if (result.body !== undefined && !(result.body instanceof Uint8Array)) return 'result.body is not bytes';
   if (!optional(result.url, 'string') || !optional(result.statusText, 'string')) return 'result.url or result.statusText is not a string';
+  if (!optional(result.blocked, 'number')) return 'result.blocked is not a number';
   return undefined;
 }
 

@@ -9,15 +9,21 @@
 /** How often a worker stamps its heartbeat, in ms. */
 export const heartbeatIntervalMs = 100;
 
-/** Slots of the buffer, each an epoch-ms stamp (BigInt64, written and read with Atomics). */
-const Slot = { beat: 0, callbackSince: 1 } as const;
-const slots = 2;
+/** Slots of the buffer, epoch-ms stamps and a request id (BigInt64, written and read with Atomics). */
+const Slot = { beat: 0, callbackSince: 1, callbackJob: 2 } as const;
+const slots = 3;
 
 /** The worker's side: stamps its heartbeat and the callbacks it runs. */
 export class HeartbeatWriter {
   readonly buffer = new SharedArrayBuffer(slots * BigInt64Array.BYTES_PER_ELEMENT);
   readonly #view = new BigInt64Array(this.buffer);
   #depth = 0;
+  #enteredAt = 0;
+  /**
+   * Milliseconds this thread has spent, since it started, inside the synchronous part of callbacks:
+   * a request's share of it, between its start and its body's end, is time it waited for a busy worker.
+   */
+  blockedMs = 0;
 
   /** Stamps the beat now, then every {@link heartbeatIntervalMs}; the timer never keeps the thread alive. */
   start(): void {
@@ -29,13 +35,20 @@ export class HeartbeatWriter {
     Atomics.store(this.#view, Slot.beat, BigInt(Math.round(Date.now())));
   }
 
-  /** Runs `fn`, marking the worker as inside a callback for its synchronous part. */
-  inCallback<T>(fn: () => T): T {
-    if (this.#depth++ === 0) Atomics.store(this.#view, Slot.callbackSince, BigInt(Math.round(Date.now())));
+  /** Runs `fn`, marking the worker as inside the callback of request `id` for its synchronous part. */
+  inCallback<T>(fn: () => T, id: number): T {
+    if (this.#depth++ === 0) {
+      this.#enteredAt = performance.now();
+      Atomics.store(this.#view, Slot.callbackJob, BigInt(id));
+      Atomics.store(this.#view, Slot.callbackSince, BigInt(Math.round(Date.now())));
+    }
     try {
       return fn();
     } finally {
-      if (--this.#depth === 0) Atomics.store(this.#view, Slot.callbackSince, 0n);
+      if (--this.#depth === 0) {
+        Atomics.store(this.#view, Slot.callbackSince, 0n);
+        this.blockedMs += performance.now() - this.#enteredAt;
+      }
     }
   }
 }
@@ -56,6 +69,11 @@ export class HeartbeatReader {
   /** Epoch ms when the callback running synchronously now started; 0 when none is. */
   get callbackSince(): number {
     return Number(Atomics.load(this.#view, Slot.callbackSince));
+  }
+
+  /** The id of the request whose callback runs synchronously now (when {@link callbackSince} is not 0). */
+  get callbackJob(): number {
+    return Number(Atomics.load(this.#view, Slot.callbackJob));
   }
 
   /**

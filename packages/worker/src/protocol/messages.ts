@@ -198,6 +198,11 @@ export interface SuccessEnvelope {
   readonly url?: string;
   /** Present (true) when a redirect was followed. */
   readonly redirected?: true;
+  /**
+   * Milliseconds of the request's HTTP phases (from its start in the worker to its body's end) that
+   * its worker spent running other requests' callbacks; absent when none.
+   */
+  readonly blocked?: number;
   /** The body bytes; absent when empty or dropped (keepBody: false). */
   readonly body?: Uint8Array;
   /** The background callback's return value; absent when undefined. */

@@ -4,12 +4,12 @@ import { HeartbeatWriter } from '../protocol/heartbeat.js';
 export const heartbeat = new HeartbeatWriter();
 
 /**
- * Runs a user callback and waits for what it returns, unless the request is aborted first: then the
+ * Runs the user callback of request `id` and waits for what it returns, unless the request is aborted first: then the
  * abort reason is thrown at once, so a callback whose promise never settles does not keep its
  * request (and its slot) past a deadline or cancel. A late settlement is ignored.
  */
-export function runCallback(run: () => unknown, signal: AbortLike): unknown {
-  const value = heartbeat.inCallback(run);
+export function runCallback(run: () => unknown, signal: AbortLike, id: number): unknown {
+  const value = heartbeat.inCallback(run, id);
   if (!isThenable(value)) return value;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {

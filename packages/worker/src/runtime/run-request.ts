@@ -20,7 +20,7 @@ import type { Cancellation } from './cancellation.js';
 import { openWithJar } from './cookie-hops.js';
 import { failure } from './failures.js';
 import { followUp } from './follow-up.js';
-import { runCallback } from './heartbeat.js';
+import { heartbeat, runCallback } from './heartbeat.js';
 import { openHooks } from './hooks.js';
 import { type OpenResponse, open } from './http.js';
 import { progressReporter, reporter } from './progress.js';
@@ -50,6 +50,7 @@ export async function runRequest(
 ): Promise<PackedResult> {
   const request: RequestRef = { method: spec.method, url: spec.url };
   const times: [number, number, number, number, number] = [received, 0, 0, 0, 0];
+  const blockedBefore = heartbeat.blockedMs;
   const hooks = openHooks(spec.hooks, spec.hookNames);
   let opened: OpenResponse | undefined;
   try {
@@ -91,6 +92,8 @@ export async function runRequest(
     }
     progress?.flush();
     times[2] = epochNow();
+    // The callbacks of others that ran while this request waited on its response (its own comes after).
+    const blocked = heartbeat.blockedMs - blockedBefore;
     if (fn && !isStreaming(fn)) {
       const res = new WorkerResponse({ ...opened, body });
       data = await call(() => (fn as BackgroundCallback)(res, ctx!), spec, signal, request);
@@ -107,6 +110,7 @@ export async function runRequest(
     if (opened.statusText && opened.statusText !== STATUS_CODES[opened.status]) envelope.statusText = opened.statusText;
     if (opened.url !== spec.url) envelope.url = opened.url;
     if (opened.redirected) envelope.redirected = true;
+    if (blocked >= 0.05) envelope.blocked = blocked;
     if (kept) envelope.body = kept;
     if (data !== undefined) envelope.data = data;
     return { envelope, transfer: transfer ?? noTransfer, request };
@@ -131,7 +135,7 @@ export async function runRequest(
 async function call(run: () => unknown, spec: RequestSpec, signal: Cancellation, request: RequestRef, bodyFailure?: () => unknown): Promise<unknown> {
   let data: unknown;
   try {
-    data = await runCallback(run, signal);
+    data = await runCallback(run, signal, spec.id);
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     const fault = bodyFailure?.();
