@@ -39,6 +39,7 @@ export {
   ResultTooLargeError,
   SaveFailedError,
   SessionClosedError,
+  SetupModuleError,
   streaming,
   ThreadfetchError,
   TimeoutError,

@@ -68,6 +68,8 @@ export interface RequestSpec {
   readonly background?: string | undefined;
   /** file: URL of the callbacks module; sent only with `background`. */
   readonly callbacks?: string | undefined;
+  /** file: URL of the session's setup module, loaded once per worker; absent: none. */
+  readonly setup?: string | undefined;
   /** false: the body is dropped in the worker and never crosses threads. Absent: true. */
   readonly keepBody?: boolean | undefined;
   /** Post progress messages while the body downloads. Absent: false. */

@@ -9,7 +9,7 @@ import type { BodySpec, TransportSpec } from '../protocol/messages.js';
 import { discard } from './body-sinks.js';
 import type { Cancellation } from './cancellation.js';
 import { acceptEncoding, decodedBody } from './decode.js';
-import { dispatcherFor } from './dispatchers.js';
+import { dispatcherFor, setupDispatcherFor } from './dispatchers.js';
 import { failure } from './failures.js';
 import { type Hop, locationOf, nextHop, targetOf } from './redirects.js';
 import { isStreamBody, requestBody } from './request-body.js';
@@ -22,6 +22,8 @@ export interface Outgoing {
   readonly headers: Record<string, string>;
   readonly body?: BodySpec;
   readonly transport: TransportSpec;
+  /** file: URL of the session's setup module, whose `dispatcher()` may wrap or replace the default one. */
+  readonly setup?: string | undefined;
   /** What errors name when it is not this method and URL: a later hop of a request followed elsewhere (cookie-hops.ts). */
   readonly request?: RequestRef;
 }
@@ -47,7 +49,7 @@ export async function open(out: Outgoing, signal: Cancellation): Promise<OpenRes
     // The headers are this request's own copy (they crossed threads): set in place, not copied.
     const headers = out.headers;
     headers['accept-encoding'] ??= acceptEncoding;
-    const dispatcher = dispatcherFor(transport);
+    const dispatcher = out.setup === undefined ? dispatcherFor(transport) : await setupDispatcherFor(transport, out.setup, refOf(out));
     let hop: Hop = { method: out.method, url: out.url, target: targetOf(out.url), headers, body: out.body };
     let visited: Set<string> | undefined;
     for (let hops = 0; ; hops++) {

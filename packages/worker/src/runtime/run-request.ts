@@ -70,7 +70,7 @@ export async function runRequest(
         return signal.signal;
       },
       hooks: hooks.hooks,
-      request: (follow) => followUp(follow, opened?.url ?? spec.url, spec.transport, signal),
+      request: (follow) => followUp(follow, opened?.url ?? spec.url, spec.transport, signal, spec.setup),
     };
     let body: Uint8Array = empty;
     let data: unknown;
