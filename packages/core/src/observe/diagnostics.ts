@@ -2,12 +2,14 @@
  * `node:diagnostics_channel` events, all published on the main thread. What happens in a worker
  * (`headers`) is published when its result comes back, with the time it happened (`at`, epoch ms).
  * Nothing is built unless a channel has subscribers. Messages carry the request's method and URL
- * (`request`, the URL's user and password `[redacted]`), never its headers or body.
+ * (`request`, the URL's user and password `[redacted]`), never its headers or body. undici's own
+ * channels are published alongside, for undici's instrumentations (undici-channels.ts).
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { RequestRef } from '@threadfetch/worker';
 import { type ResultEnvelope, redactUrl } from '@threadfetch/worker/protocol';
 import type { Job } from '../executor/job.js';
+import { undiciCreated, undiciSettled } from './undici-channels.js';
 
 /** The channel names, for `diagnostics_channel.subscribe(name, fn)`. */
 export const channels = Object.freeze({
@@ -37,8 +39,10 @@ const terminate = diagnosticsChannel.channel(channels.workerTerminate);
 
 const ref = (job: Job): RequestRef => ({ method: job.spec.method, url: redactUrl(job.spec.url) });
 
+/** The request was made; undici's `create` too, for undici's instrumentations (undici-channels.ts). */
 export function created(job: Job): void {
   if (create.hasSubscribers) create.publish({ id: job.spec.id, request: ref(job) });
+  undiciCreated(job);
 }
 
 export function start(job: Job): void {
@@ -50,8 +54,10 @@ export function workerEvents(job: Job, result: ResultEnvelope): void {
   if (result.ok && headers.hasSubscribers) headers.publish({ id: job.spec.id, request: ref(job), status: result.status, at: result.times[1] });
 }
 
-/** The request settled: `error` when it failed, else its response status. */
-export function settled(job: Job, error: Error | undefined, status: number | undefined): void {
+/** The request settled: `error` when it failed, else its response (a Response, or a StreamResponse at its head). */
+export function settled(job: Job, error: Error | undefined, value: unknown): void {
+  undiciSettled(job, error, value);
+  const status = (value as { status?: number } | undefined)?.status;
   if (error) {
     if (error_.hasSubscribers) error_.publish({ id: job.spec.id, request: ref(job), error });
   } else if (end.hasSubscribers) end.publish({ id: job.spec.id, request: ref(job), status });

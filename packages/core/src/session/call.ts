@@ -93,7 +93,7 @@ export class Call implements Job, FutureOwner, Expiring {
 
   /** The future settled: diagnostics, then the deadline, signal, ports and streamed body are released. */
   settled(error: Error | undefined, value: unknown): void {
-    diagnostics.settled(this, error, (value as { status?: number } | undefined)?.status);
+    diagnostics.settled(this, error, value);
     this.#cleanup(error);
   }
 
