@@ -9,6 +9,7 @@ import type { ExecutorStats } from '../executor/stats.js';
 import { ThreadExecutor } from '../executor/thread-executor.js';
 import { Future, type FutureControl, kControl } from '../future/future.js';
 import * as diagnostics from '../observe/diagnostics.js';
+import { logWorkers } from '../observe/logger.js';
 import type { StreamResponse } from '../response/stream-response.js';
 import { Call } from './call.js';
 import type { AnyCallbacks, BackgroundName, DataOf } from './callback-types.js';
@@ -49,6 +50,8 @@ export class FuturesSession<M = AnyCallbacks> {
   readonly #pending = new Set<Call>();
   #drained: (() => void)[] = [];
   #closing: Promise<void> | undefined;
+  /** Stops logging the executor's worker events, at the end of close(). */
+  #stopLogging: (() => void) | undefined;
   /** A call is over: no longer pending; close() may be waiting for the last one. One function for all calls. */
   readonly #callOver = (call: Call): void => {
     this.#pending.delete(call);
@@ -59,6 +62,8 @@ export class FuturesSession<M = AnyCallbacks> {
     this.#options = resolveSessionOptions(options);
     this.#ownsExecutor = options.executor === undefined;
     this.executor = options.executor ?? new ThreadExecutor(this.#options.executorOptions);
+    const { logger } = this.#options;
+    if (logger) this.#stopLogging = logWorkers(logger, this.executor);
   }
 
   /** The session's cookie jar (tough-cookie), when made with `cookies`; undefined otherwise. */
@@ -206,6 +211,7 @@ export class FuturesSession<M = AnyCallbacks> {
       }
     }
     if (this.#ownsExecutor) await this.executor.destroy();
+    this.#stopLogging?.();
   }
 
   /** close() has drained for `ms` and still waits: says for what, as a process warning and a debug line. */

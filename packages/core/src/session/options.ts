@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '@threadfetch/worker';
 import type { CookieJar } from 'tough-cookie';
 import type { Executor } from '../executor/job.js';
 import { type ExecutorOptions, executorOptionNames } from '../executor/options.js';
+import { checkLogger, type Logger } from '../observe/logger.js';
 import { type CookiesOption, resolveJar } from './cookies.js';
 import { resolveTransport, type Transport, type TransportOptions, transportOptionNames } from './transport.js';
 import { checkHeaders, checkQuery, checkTimeout, type HeadersInit, type QueryInit, show } from './validate.js';
@@ -25,6 +26,13 @@ export interface SessionOptions extends ExecutorOptions, TransportOptions {
    * @default undefined (no setup module)
    */
   readonly setup?: URL | string;
+  /**
+   * A pino-compatible logger (`trace`, `debug`, `info`, `warn`, `error`, each called as
+   * `(object, message)`): structured records of each request's start, redirects, retries and end or
+   * failure, and of the executor's worker threads starting, exiting, crashing and being terminated.
+   * URLs are redacted; headers and bodies are never logged. @default undefined (no records)
+   */
+  readonly logger?: Logger;
   /** Base for relative request URLs. @default undefined (request URLs must be absolute) */
   readonly baseURL?: URL | string;
   /** Headers sent with every request; request headers override them by name (case-insensitive). @default {} */
@@ -51,11 +59,12 @@ export interface SessionOptions extends ExecutorOptions, TransportOptions {
 
 export const sessionDefaults = Object.freeze({ timeout: 30_000 });
 
-const sessionKeys = new Set(['callbacks', 'setup', 'baseURL', 'headers', 'query', 'timeout', 'executor', 'cookies', ...transportOptionNames]);
+const sessionKeys = new Set(['callbacks', 'setup', 'logger', 'baseURL', 'headers', 'query', 'timeout', 'executor', 'cookies', ...transportOptionNames]);
 
 export interface ResolvedSessionOptions {
   readonly callbacks: string | undefined;
   readonly setup: string | undefined;
+  readonly logger: Logger | undefined;
   readonly baseURL: string | undefined;
   readonly headers: Record<string, string | undefined>;
   readonly query: Record<string, string | undefined>;
@@ -82,6 +91,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
   return {
     callbacks: resolveModule(options.callbacks, 'callbacks'),
     setup: resolveModule(options.setup, 'setup'),
+    logger: checkLogger(options.logger),
     baseURL: resolveBase(options.baseURL),
     headers: checkHeaders(options.headers, 'options.headers'),
     query: checkQuery(options.query, 'options.query'),

@@ -153,6 +153,7 @@ export function prepareRequest(
   const spec: Writable<RequestSpec> = { id, method, url: href, headers, transport: transport.spec };
   if (body !== undefined) spec.body = body;
   if (session.setup !== undefined) spec.setup = session.setup;
+  if (session.logger !== undefined) spec.log = true;
   if (background !== undefined) {
     spec.background = background;
     spec.callbacks = session.callbacks;

@@ -32,10 +32,11 @@ interface Event {
   readonly message: Message;
 }
 
-/** Subscribes to every threadfetch channel and records what is published, in order. */
+/** Subscribes to every threadfetch:request:* channel and records what is published, in order. */
 function record(): { events: Event[]; of(urlPart: string): Event[]; stop(): void } {
   const events: Event[] = [];
-  const subscriptions = Object.entries(channels).map(([name, channel]) => {
+  const requestChannels = Object.entries(channels).filter(([, channel]) => channel.startsWith('threadfetch:request:'));
+  const subscriptions = requestChannels.map(([name, channel]) => {
     const fn = (message: unknown) => events.push({ name, message: message as Message });
     diagnosticsChannel.subscribe(channel, fn);
     return () => diagnosticsChannel.unsubscribe(channel, fn);
@@ -62,6 +63,8 @@ describe('diagnostics_channel', () => {
         end: 'threadfetch:request:end',
         error: 'threadfetch:request:error',
         workerTerminate: 'threadfetch:worker:terminate',
+        workerStart: 'threadfetch:worker:start',
+        workerExit: 'threadfetch:worker:exit',
       },
     );
   });

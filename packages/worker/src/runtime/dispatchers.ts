@@ -7,6 +7,7 @@
 import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors, ProxyAgent } from 'undici';
 import type { RequestRef } from '../errors.js';
 import type { AgentSettings, TransportSpec } from '../protocol/messages.js';
+import type { RequestLog } from './request-log.js';
 import { retryPolicy } from './retry-policy.js';
 import { customDispatcher, forRequest, loadSetup } from './setup.js';
 
@@ -105,10 +106,21 @@ function withRetry(dispatcher: Dispatcher, transport: TransportSpec): Dispatcher
       methods: [...transport.retry.methods],
       statusCodes: [...transport.retry.statusCodes],
       errorCodes: [...transport.retry.errorCodes],
-      retry: retryPolicy(transport.retry),
+      retry: reported(retryPolicy(transport.retry)),
       throwOnError: false,
     } as never),
   );
+}
+
+type Decide = ReturnType<typeof retryPolicy>;
+
+/** The retry decision, telling the request's log (http.ts passes it in the request options) of each retry made. */
+function reported(decide: Decide): Decide {
+  return (error, context, done) =>
+    decide(error, context, (refused) => {
+      if (refused === null) (context.opts as { requestLog?: RequestLog }).requestLog?.retry(context.state.counter, error);
+      done(refused);
+    });
 }
 
 /** Closes every connection pool of this worker. */

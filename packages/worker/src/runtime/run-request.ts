@@ -4,7 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { serializeError } from '../error-wire.js';
 import { CallbackError, InvalidArgumentError, type RequestRef, ThreadfetchError } from '../errors.js';
-import { epochNow, type ProgressMessage, type RequestSpec, type ResultEnvelope, type SuccessEnvelope } from '../protocol/messages.js';
+import { epochNow, type FailureEnvelope, type ProgressMessage, type RequestSpec, type ResultEnvelope, type SuccessEnvelope } from '../protocol/messages.js';
 import { type StreamMessage, StreamMessageType } from '../protocol/stream.js';
 import {
   type BackgroundCallback,
@@ -24,6 +24,7 @@ import { runCallback } from './heartbeat.js';
 import { openHooks } from './hooks.js';
 import { type OpenResponse, open } from './http.js';
 import { progressReporter, reporter } from './progress.js';
+import { RequestLog } from './request-log.js';
 
 /** An envelope ready to post, with what can be transferred and whether the data is known to clone. */
 export interface PackedResult {
@@ -52,6 +53,7 @@ export async function runRequest(
   const times: [number, number, number, number, number] = [received, 0, 0, 0, 0];
   const hooks = openHooks(spec.hooks, spec.hookNames);
   let opened: OpenResponse | undefined;
+  const log = spec.log ? new RequestLog() : undefined;
   try {
     const fn = spec.background === undefined ? undefined : await findCallback(spec.background, spec.callbacks, request);
     if (fn && (spec.saveTo !== undefined || spec.stream)) {
@@ -60,7 +62,8 @@ export async function runRequest(
         { request },
       );
     }
-    opened = spec.cookies ? await openWithJar(spec, signal, spec.cookies) : await open(spec, signal);
+    const out = log ? { ...spec, requestLog: log } : spec;
+    opened = spec.cookies ? await openWithJar(out, signal, spec.cookies) : await open(out, signal);
     times[1] = epochNow();
     const port = spec.stream;
     const progress = spec.progress ? progressReporter(opened.length, reporter(spec, sendProgress)) : undefined;
@@ -109,13 +112,16 @@ export async function runRequest(
     if (opened.redirected) envelope.redirected = true;
     if (kept) envelope.body = kept;
     if (data !== undefined) envelope.data = data;
+    if (log) envelope.log = log.record();
     return { envelope, transfer: transfer ?? noTransfer, request };
   } catch (error) {
     if (opened) discard(opened.body);
     const wrapped = error instanceof ThreadfetchError ? error : failure(error, signal, request, spec.transport, opened ? 'body' : 'head');
     const serialized = serializeError(wrapped);
     spec.stream?.postMessage({ type: StreamMessageType.error, error: serialized } satisfies StreamMessage);
-    return { envelope: { id: spec.id, ok: false, error: serialized, times }, transfer: noTransfer, request };
+    const envelope: Writable<FailureEnvelope> = { id: spec.id, ok: false, error: serialized, times };
+    if (log) envelope.log = log.record();
+    return { envelope, transfer: noTransfer, request };
   } finally {
     hooks.release();
     spec.stream?.close();
