@@ -6,13 +6,13 @@
  */
 import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { debuglog } from 'node:util';
 import type { Worker } from 'node:worker_threads';
 import { QueueFullError, SessionClosedError, WorkerCrashedError, WorkerStuckError } from '@threadfetch/worker';
 import {
   type CancelReason,
   epochNow,
   type HelloMessage,
+  debugLog as log,
   MessageType,
   type ProgressMessage,
   type ResultsMessage,
@@ -27,7 +27,6 @@ import { Lane } from './lane.js';
 import { type ExecutorOptions, type ResolvedExecutorOptions, resolveExecutorOptions } from './options.js';
 import { type ExecutorStats, Tally } from './stats.js';
 
-const log = debuglog('threadfetch');
 const workerEntry = import.meta.resolve('@threadfetch/worker/entry');
 
 /**

@@ -1,7 +1,15 @@
 /** One request on the main thread: the job the executor runs, tied to its future, timer and signal. */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { AbortedError, CallbackError, HttpStatusError, NetworkError, type RequestRef, TimeoutError } from '@threadfetch/worker';
-import { type CancelReason, deserializeError, epochNow, type RequestSpec, type ResultEnvelope, type WorkerLog } from '@threadfetch/worker/protocol';
+import {
+  type CancelReason,
+  deserializeError,
+  epochNow,
+  debugLog as log,
+  type RequestSpec,
+  type ResultEnvelope,
+  type WorkerLog,
+} from '@threadfetch/worker/protocol';
 import { type Endpoint, expose } from 'comlink';
 import type { CookieJar } from 'tough-cookie';
 import { type Executor, type Job, JobState } from '../executor/job.js';
@@ -127,6 +135,7 @@ export class Call implements Job, FutureOwner, Expiring {
     const stream = this.#stream;
     // A stream's worker may be done while its body is still on the way: that body can still be failed.
     if (!this.#executor.cancel(this, reason) && !(stream && !stream.finished)) return false;
+    if (log.enabled) log('request %d %s: %s', this.spec.id, reason, (error as { code?: string }).code ?? error.message);
     if (cancelled) this.#control.markCancelled();
     this.#control.reject(error);
     // A stream whose future resolved at its head: its body errors with the same error.

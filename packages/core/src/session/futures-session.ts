@@ -1,8 +1,6 @@
 /** FuturesSession: the public entry point. Validates, merges defaults, and turns requests into futures. */
-import { debuglog } from 'node:util';
-import { threadId } from 'node:worker_threads';
 import { AbortedError, InvalidArgumentError, SessionClosedError } from '@threadfetch/worker';
-import { redactUrl } from '@threadfetch/worker/protocol';
+import { debugLog as log, redactUrl } from '@threadfetch/worker/protocol';
 import type { CookieJar } from 'tough-cookie';
 import type { Executor } from '../executor/job.js';
 import type { ExecutorStats } from '../executor/stats.js';
@@ -17,7 +15,6 @@ import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions
 import type { RequestInit, RequestOptions } from './request-options.js';
 import { text } from './validate.js';
 
-const log = debuglog('threadfetch');
 let nextId = 1;
 const closeWarnAfterMs = 10_000;
 
@@ -175,7 +172,7 @@ export class FuturesSession<M = AnyCallbacks> {
     diagnostics.created(call);
     // Pending until the call is over: a stream resolves at its head, and close() drains its body too.
     call.onDone(this.#callOver);
-    if (log.enabled) log('request %d %s %s from thread %d', call.spec.id, call.spec.method, redactUrl(call.spec.url), threadId);
+    if (log.enabled) log('request %d %s %s', call.spec.id, call.spec.method, redactUrl(call.spec.url));
     call.start();
     return future;
   }

@@ -5,6 +5,7 @@
  * A session's setup module may put a dispatcher of its own between the retry interceptor and the Agent.
  */
 import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors, ProxyAgent } from 'undici';
+import { debugLog as log } from '../debug-log.js';
 import type { RequestRef } from '../errors.js';
 import type { AgentSettings, TransportSpec } from '../protocol/messages.js';
 import type { RequestLog } from './request-log.js';
@@ -118,9 +119,18 @@ type Decide = ReturnType<typeof retryPolicy>;
 function reported(decide: Decide): Decide {
   return (error, context, done) =>
     decide(error, context, (refused) => {
-      if (refused === null) (context.opts as { requestLog?: RequestLog }).requestLog?.retry(context.state.counter, error);
+      if (refused === null) {
+        const opts = context.opts as { requestLog?: RequestLog; origin?: string; path?: string };
+        opts.requestLog?.retry(context.state.counter, error);
+        if (log.enabled) log('retry %d of %s %s%s after %s', context.state.counter, context.opts.method, opts.origin, opts.path, reason(error));
+      }
       done(refused);
     });
+}
+
+function reason(error: unknown): string {
+  const { statusCode, code, message } = (error ?? {}) as { statusCode?: number; code?: string; message?: string };
+  return statusCode !== undefined ? `status ${statusCode}` : (code ?? message ?? String(error));
 }
 
 /** Closes every connection pool of this worker. */
