@@ -15,6 +15,7 @@ const examples: readonly [file: string, args: readonly string[]][] = [
   ['cancellation.js', []],
   ['distributed.js', []],
   ['testing.js', []],
+  ['service.js', []],
   ['demo.js', ['--requests', '16']],
 ];
 const limitMs = 120_000;
