@@ -36,6 +36,15 @@ describe('setup: a MockAgent serves the session', () => {
     assert.equal(echo.headers['content-type'], 'application/json');
   });
 
+  it('follow-up requests from callbacks go through it too', async () => {
+    const withCallbacks = new FuturesSession({ setup: fixture('mock-setup.js'), callbacks: fixture('probe-callbacks.js'), executor: session.executor });
+    try {
+      assert.deepEqual((await withCallbacks.get('http://upstream.test/gzipped', { background: 'followUp' })).data, { items: [1, 2, 3] });
+    } finally {
+      await withCallbacks.close();
+    }
+  });
+
   it('the retry policy retries through the dispatcher', async () => {
     const res = await session.get('http://upstream.test/flaky', { retry: { limit: 2, delay: 1 } });
     assert.equal(res.status, 200);

@@ -18,6 +18,7 @@ import { discard, type OnBytes, readAll, saveFile, streamToPort } from './body-s
 import { findCallback } from './callbacks.js';
 import type { Cancellation } from './cancellation.js';
 import { openWithJar } from './cookie-hops.js';
+import { setupDispatcherFor } from './dispatchers.js';
 import { failure } from './failures.js';
 import { followUp } from './follow-up.js';
 import { runCallback } from './heartbeat.js';
@@ -55,6 +56,8 @@ export async function runRequest(
   let opened: OpenResponse | undefined;
   const log = spec.log ? new RequestLog() : undefined;
   try {
+    // The setup module goes first: what it starts (an SDK, say) is there when the callbacks module loads.
+    if (spec.setup !== undefined) await setupDispatcherFor(spec.transport, spec.setup, request);
     const fn = spec.background === undefined ? undefined : await findCallback(spec.background, spec.callbacks, request);
     if (fn && (spec.saveTo !== undefined || spec.stream)) {
       throw new InvalidArgumentError(
