@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FuturesSession, SetupModuleError } from '@threadfetch/core';
 import { sendJson, startServer, type TestServer } from '../helpers/server.js';
@@ -100,6 +105,29 @@ describe('setup: interceptors and per-session loading', () => {
       assert.deepEqual(res.json(), { setup: null });
     } finally {
       await session.close();
+    }
+  });
+});
+
+describe('setup: an Agent of its own', () => {
+  it('requests go over a Unix socket, with the URL unchanged; a dispatcher() that throws is TF_ERR_SETUP_MODULE', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf-setup-'));
+    const socketPath = join(dir, 'upstream.sock');
+    const server = http.createServer((req, res) => sendJson(res, { host: req.headers.host, url: req.url }));
+    server.listen(socketPath);
+    await once(server, 'listening');
+    // Workers get a copy of the environment as it is when they start.
+    process.env.TF_TEST_SOCKET = socketPath;
+    const session = new FuturesSession({ setup: fixture('unix-socket-setup.js'), maxWorkers: 1 });
+    delete process.env.TF_TEST_SOCKET;
+    const unset = new FuturesSession({ setup: fixture('unix-socket-setup.js'), maxWorkers: 1 });
+    try {
+      assert.deepEqual((await session.get('http://upstream.test/over-the-socket')).json(), { host: 'upstream.test', url: '/over-the-socket' });
+      await rejectsWith(unset.get('http://upstream.test/x'), 'TF_ERR_SETUP_MODULE', /unix-socket-setup\.js: dispatcher\(\) threw: TF_TEST_SOCKET is not set/);
+    } finally {
+      await Promise.all([session.close({ force: true }), unset.close({ force: true })]);
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
