@@ -104,6 +104,14 @@ describe('tracing: @opentelemetry/instrumentation-undici on the main thread', ()
     assert.equal(clients[0]?.status.code, SpanStatusCode.ERROR);
   });
 
+  it('with throwHttpErrors, the status and the error both reach the span', async () => {
+    const { clients } = await traced(() => session.get('/fail', { throwHttpErrors: true }));
+    assert.equal(clients.length, 1);
+    assert.equal(clients[0]?.attributes['http.response.status_code'], 500);
+    assert.equal(clients[0]?.attributes['error.type'], 'TF_ERR_HTTP_STATUS');
+    assert.equal(clients[0]?.status.code, SpanStatusCode.ERROR);
+  });
+
   it('a failed request ends its span with an error status and the exception', async () => {
     const { clients } = await traced(() => session.get('http://127.0.0.1:1/refused'));
     assert.equal(clients.length, 1);
