@@ -50,7 +50,8 @@ export function logEnd(
   worker: WorkerLog | undefined,
 ): void {
   const base = { threadId: worker?.threadId, ...fields(job) };
-  for (const e of worker?.events ?? []) {
+  // A distributed executor's results come from other machines: what is not a list is not read.
+  for (const e of Array.isArray(worker?.events) ? worker.events : []) {
     if (e.event === 'redirect') logger.debug({ event: 'request:redirect', ...base, status: e.status, location: e.location, at: e.at }, 'request redirected');
     else logger.info({ event: 'request:retry', ...base, attempt: e.attempt, status: e.status, code: e.code, at: e.at }, 'request retried');
   }
