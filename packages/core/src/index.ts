@@ -39,6 +39,7 @@ export {
   ResultTooLargeError,
   SaveFailedError,
   SessionClosedError,
+  SetupModuleError,
   streaming,
   ThreadfetchError,
   TimeoutError,
@@ -59,6 +60,7 @@ export { type AsCompletedOptions, asCompleted, type CompletedFuture } from './fu
 export { Future } from './future/future.js';
 export { ReturnWhen, type WaitOptions, type WaitResult, wait } from './future/wait.js';
 export { channels } from './observe/diagnostics.js';
+export type { Logger } from './observe/logger.js';
 export { Response, type Timings } from './response/response.js';
 export { StreamResponse } from './response/stream-response.js';
 export type { AnyCallbacks, BackgroundName, CallbackNames, DataOf } from './session/callback-types.js';

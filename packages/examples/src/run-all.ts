@@ -14,6 +14,8 @@ const examples: readonly [file: string, args: readonly string[]][] = [
   ['streaming.js', []],
   ['cancellation.js', []],
   ['distributed.js', []],
+  ['testing.js', []],
+  ['service.js', []],
   ['demo.js', ['--requests', '16']],
 ];
 const limitMs = 120_000;

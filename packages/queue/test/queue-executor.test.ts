@@ -104,6 +104,9 @@ describe('QueueExecutor: requests through a worker process', { skip: redisSkip, 
     const jar = new FuturesSession({ executor: env.executor, cookies: true });
     assert.equal(await code(jar.get(`${server.url}/items`)), 'TF_ERR_NOT_SUPPORTED');
     await jar.close();
+    const withSetup = new FuturesSession({ executor: env.executor, setup: new URL('./no-such-setup.js', import.meta.url) });
+    assert.equal(await code(withSetup.get(`${server.url}/items`)), 'TF_ERR_NOT_SUPPORTED');
+    await withSetup.close();
     assert.equal(server.seen.length, before);
   });
 

@@ -180,6 +180,15 @@ export class CallbacksModuleError extends ThreadfetchError {
   override readonly code = 'TF_ERR_CALLBACKS_MODULE';
 }
 
+/**
+ * The session's `setup` module could not be imported in the worker, or its `dispatcher` export is not
+ * a function, or did not return an undici Dispatcher. The message names the module; `cause` is the
+ * underlying error.
+ */
+export class SetupModuleError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_SETUP_MODULE';
+}
+
 /** An HTTP error status (400 and up) with `throwHttpErrors: true`. Carries `status` and a bounded `bodyExcerpt`. */
 export class HttpStatusError extends ThreadfetchError {
   override readonly code = 'TF_ERR_HTTP_STATUS';
@@ -262,6 +271,7 @@ export const errorClasses = {
   TF_ERR_UNKNOWN_CALLBACK: UnknownCallbackError,
   TF_ERR_UNKNOWN_HOOK: UnknownHookError,
   TF_ERR_CALLBACKS_MODULE: CallbacksModuleError,
+  TF_ERR_SETUP_MODULE: SetupModuleError,
   TF_ERR_WORKER_CRASHED: WorkerCrashedError,
   TF_ERR_WORKER_STUCK: WorkerStuckError,
   TF_ERR_DEPENDENCY_FAILED: DependencyError,

@@ -6,13 +6,13 @@
  */
 import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { debuglog } from 'node:util';
 import type { Worker } from 'node:worker_threads';
 import { QueueFullError, SessionClosedError, WorkerCrashedError, WorkerStuckError } from '@threadfetch/worker';
 import {
   type CancelReason,
   epochNow,
   type HelloMessage,
+  debugLog as log,
   MessageType,
   type ProgressMessage,
   type ResultsMessage,
@@ -28,7 +28,6 @@ import { type ExecutorOptions, type ResolvedExecutorOptions, resolveExecutorOpti
 import { place, type Slot, slotsOf } from './placement.js';
 import { type ExecutorStats, Tally } from './stats.js';
 
-const log = debuglog('threadfetch');
 const workerEntry = import.meta.resolve('@threadfetch/worker/entry');
 
 /**
@@ -237,7 +236,7 @@ export class ThreadExecutor implements Executor {
     lane.cause = `the worker was terminated: ${lane.stuck}`;
     this.#tally.workersTerminated += 1;
     log('worker %d terminated: %s; %d other request(s) on it', lane.threadId, lane.stuck, lane.jobs.size - 1);
-    diagnostics.workerTerminated(lane.threadId, job, reason, heldMs, lane.jobs.size - 1);
+    diagnostics.workerTerminated(this, lane.threadId, job, reason, heldMs, lane.jobs.size - 1);
     if (lane.worker) void lane.worker.terminate();
     else log('worker %d: no thread to terminate', lane.threadId);
   }
@@ -255,6 +254,7 @@ export class ThreadExecutor implements Executor {
     });
     this.#lanes.set(threadId, lane);
     log('worker %d ready', threadId);
+    diagnostics.workerStarted(this, threadId);
     if (this.#outbox.length > 0) this.#flush();
   }
 
@@ -341,6 +341,7 @@ export class ThreadExecutor implements Executor {
     const jobs = [...lane.jobs.values()];
     lane.jobs.clear();
     for (const job of jobs) removePartial(job);
+    diagnostics.workerExited(this, lane.threadId, lane.cause, !this.#destroyed && lane.stuck === undefined, jobs.length);
     if (this.#destroyed) {
       for (const job of jobs) this.#fail(job, new SessionClosedError('the executor was shut down while the request was running', { request: job.ref }));
       return;

@@ -1,12 +1,21 @@
 /** One request on the main thread: the job the executor runs, tied to its future, timer and signal. */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { AbortedError, CallbackError, HttpStatusError, NetworkError, type RequestRef, TimeoutError } from '@threadfetch/worker';
-import { type CancelReason, deserializeError, epochNow, type RequestSpec, type ResultEnvelope } from '@threadfetch/worker/protocol';
+import {
+  type CancelReason,
+  deserializeError,
+  epochNow,
+  debugLog as log,
+  type RequestSpec,
+  type ResultEnvelope,
+  type WorkerLog,
+} from '@threadfetch/worker/protocol';
 import { type Endpoint, expose } from 'comlink';
 import type { CookieJar } from 'tough-cookie';
 import { type Executor, type Job, JobState } from '../executor/job.js';
 import type { FutureControl, FutureOwner } from '../future/future.js';
 import * as diagnostics from '../observe/diagnostics.js';
+import { type Logger, logEnd, logStart } from '../observe/logger.js';
 import { Response } from '../response/response.js';
 import { StreamReceiver } from '../response/stream-response.js';
 import { exposeJar } from './cookies.js';
@@ -36,6 +45,9 @@ export class Call implements Job, FutureOwner, Expiring {
   #isOver = false;
   #deadline: Deadline | undefined;
   #onAbort: (() => void) | undefined;
+  readonly #logger: Logger | undefined;
+  /** What the worker reported of the request, for the logger. */
+  #workerLog: WorkerLog | undefined;
 
   /** Validates and merges the request; throws InvalidArgumentError on bad input. */
   constructor(
@@ -61,6 +73,8 @@ export class Call implements Job, FutureOwner, Expiring {
     this.#throwHttpErrors = prepared.throwHttpErrors;
     this.#control = control;
     this.#executor = executor;
+    this.#logger = session.logger;
+    if (this.#logger) logStart(this.#logger, this);
   }
 
   /** Arms the deadline and the signal, and hands the job to the executor. */
@@ -93,7 +107,11 @@ export class Call implements Job, FutureOwner, Expiring {
 
   /** The future settled: diagnostics, then the deadline, signal, ports and streamed body are released. */
   settled(error: Error | undefined, value: unknown): void {
-    diagnostics.settled(this, error, (value as { status?: number } | undefined)?.status);
+    diagnostics.settled(this, error, value);
+    if (this.#logger) {
+      const status = error instanceof HttpStatusError ? error.status : (value as { status?: number } | undefined)?.status;
+      logEnd(this.#logger, this, error, status, epochNow() - this.#created, this.#workerLog);
+    }
     this.#cleanup(error);
   }
 
@@ -117,6 +135,7 @@ export class Call implements Job, FutureOwner, Expiring {
     const stream = this.#stream;
     // A stream's worker may be done while its body is still on the way: that body can still be failed.
     if (!this.#executor.cancel(this, reason) && !(stream && !stream.finished)) return false;
+    if (log.enabled) log('request %d %s: %s', this.spec.id, reason, (error as { code?: string }).code ?? error.message);
     if (cancelled) this.#control.markCancelled();
     this.#control.reject(error);
     // A stream whose future resolved at its head: its body errors with the same error.
@@ -134,6 +153,7 @@ export class Call implements Job, FutureOwner, Expiring {
   }
 
   finish(result: ResultEnvelope | Error): void {
+    if (this.#logger && !(result instanceof Error)) this.#workerLog = result.log;
     const stream = this.#stream;
     if (stream) {
       // Errors raised on the main thread (a crash, the pool shut down) fail the body too. The worker's

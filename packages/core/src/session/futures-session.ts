@@ -1,14 +1,13 @@
 /** FuturesSession: the public entry point. Validates, merges defaults, and turns requests into futures. */
-import { debuglog } from 'node:util';
-import { threadId } from 'node:worker_threads';
 import { AbortedError, InvalidArgumentError, SessionClosedError } from '@threadfetch/worker';
-import { redactUrl } from '@threadfetch/worker/protocol';
+import { debugLog as log, redactUrl } from '@threadfetch/worker/protocol';
 import type { CookieJar } from 'tough-cookie';
 import type { Executor } from '../executor/job.js';
 import type { ExecutorStats } from '../executor/stats.js';
 import { ThreadExecutor } from '../executor/thread-executor.js';
 import { Future, type FutureControl, kControl } from '../future/future.js';
 import * as diagnostics from '../observe/diagnostics.js';
+import { logWorkers } from '../observe/logger.js';
 import type { StreamResponse } from '../response/stream-response.js';
 import { Call } from './call.js';
 import type { AnyCallbacks, BackgroundName, DataOf } from './callback-types.js';
@@ -16,7 +15,6 @@ import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions
 import type { RequestInit, RequestOptions } from './request-options.js';
 import { text } from './validate.js';
 
-const log = debuglog('threadfetch');
 let nextId = 1;
 const closeWarnAfterMs = 10_000;
 
@@ -49,6 +47,8 @@ export class FuturesSession<M = AnyCallbacks> {
   readonly #pending = new Set<Call>();
   #drained: (() => void)[] = [];
   #closing: Promise<void> | undefined;
+  /** Stops logging the executor's worker events, at the end of close(). */
+  #stopLogging: (() => void) | undefined;
   /** A call is over: no longer pending; close() may be waiting for the last one. One function for all calls. */
   readonly #callOver = (call: Call): void => {
     this.#pending.delete(call);
@@ -59,6 +59,8 @@ export class FuturesSession<M = AnyCallbacks> {
     this.#options = resolveSessionOptions(options);
     this.#ownsExecutor = options.executor === undefined;
     this.executor = options.executor ?? new ThreadExecutor(this.#options.executorOptions);
+    const { logger } = this.#options;
+    if (logger) this.#stopLogging = logWorkers(logger, this.executor);
   }
 
   /** The session's cookie jar (tough-cookie), when made with `cookies`; undefined otherwise. */
@@ -170,7 +172,7 @@ export class FuturesSession<M = AnyCallbacks> {
     diagnostics.created(call);
     // Pending until the call is over: a stream resolves at its head, and close() drains its body too.
     call.onDone(this.#callOver);
-    if (log.enabled) log('request %d %s %s from thread %d', call.spec.id, call.spec.method, redactUrl(call.spec.url), threadId);
+    if (log.enabled) log('request %d %s %s', call.spec.id, call.spec.method, redactUrl(call.spec.url));
     call.start();
     return future;
   }
@@ -206,6 +208,7 @@ export class FuturesSession<M = AnyCallbacks> {
       }
     }
     if (this.#ownsExecutor) await this.executor.destroy();
+    this.#stopLogging?.();
   }
 
   /** close() has drained for `ms` and still waits: says for what, as a process warning and a debug line. */

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '@threadfetch/worker';
 import type { CookieJar } from 'tough-cookie';
 import type { Executor } from '../executor/job.js';
 import { type ExecutorOptions, executorOptionNames } from '../executor/options.js';
+import { checkLogger, type Logger } from '../observe/logger.js';
 import { type CookiesOption, resolveJar } from './cookies.js';
 import { resolveTransport, type Transport, type TransportOptions, transportOptionNames } from './transport.js';
 import { checkHeaders, checkQuery, checkTimeout, type HeadersInit, type QueryInit, show } from './validate.js';
@@ -16,6 +17,22 @@ export interface SessionOptions extends ExecutorOptions, TransportOptions {
    * or a path (relative paths resolve against the current directory). @default undefined (built-ins only)
    */
   readonly callbacks?: URL | string;
+  /**
+   * A module each worker imports once, before its first request of this session: a file URL, or a
+   * path (relative paths resolve against the current directory). Its optional `dispatcher` export is
+   * called with the Agent threadfetch built for the request's connection settings and returns the
+   * undici Dispatcher the session's requests go through in that worker (a MockAgent, interceptors, an
+   * Agent of yours); threadfetch's retries, redirects and decompression stay above it.
+   * @default undefined (no setup module)
+   */
+  readonly setup?: URL | string;
+  /**
+   * A pino-compatible logger (`trace`, `debug`, `info`, `warn`, `error`, each called as
+   * `(object, message)`): structured records of each request's start, redirects, retries and end or
+   * failure, and of the executor's worker threads starting, exiting, crashing and being terminated.
+   * URLs are redacted; headers and bodies are never logged. @default undefined (no records)
+   */
+  readonly logger?: Logger;
   /** Base for relative request URLs. @default undefined (request URLs must be absolute) */
   readonly baseURL?: URL | string;
   /** Headers sent with every request; request headers override them by name (case-insensitive). @default {} */
@@ -42,10 +59,12 @@ export interface SessionOptions extends ExecutorOptions, TransportOptions {
 
 export const sessionDefaults = Object.freeze({ timeout: 30_000 });
 
-const sessionKeys = new Set(['callbacks', 'baseURL', 'headers', 'query', 'timeout', 'executor', 'cookies', ...transportOptionNames]);
+const sessionKeys = new Set(['callbacks', 'setup', 'logger', 'baseURL', 'headers', 'query', 'timeout', 'executor', 'cookies', ...transportOptionNames]);
 
 export interface ResolvedSessionOptions {
   readonly callbacks: string | undefined;
+  readonly setup: string | undefined;
+  readonly logger: Logger | undefined;
   readonly baseURL: string | undefined;
   readonly headers: Record<string, string | undefined>;
   readonly query: Record<string, string | undefined>;
@@ -70,7 +89,9 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
   }
   checkExecutor(options.executor);
   return {
-    callbacks: resolveCallbacks(options.callbacks),
+    callbacks: resolveModule(options.callbacks, 'callbacks'),
+    setup: resolveModule(options.setup, 'setup'),
+    logger: checkLogger(options.logger),
     baseURL: resolveBase(options.baseURL),
     headers: checkHeaders(options.headers, 'options.headers'),
     query: checkQuery(options.query, 'options.query'),
@@ -81,13 +102,14 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
   };
 }
 
-function resolveCallbacks(value: URL | string | undefined): string | undefined {
+/** A module option (`callbacks`, `setup`) as the file: URL the workers import. */
+function resolveModule(value: URL | string | undefined, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (value instanceof URL) {
-    if (value.protocol !== 'file:') throw new InvalidArgumentError(`options.callbacks must be a file: URL or a path, got ${value.href}`);
+    if (value.protocol !== 'file:') throw new InvalidArgumentError(`options.${name} must be a file: URL or a path, got ${value.href}`);
     return value.href;
   }
-  if (typeof value !== 'string' || value === '') throw new InvalidArgumentError('options.callbacks must be a file: URL or a non-empty path');
+  if (typeof value !== 'string' || value === '') throw new InvalidArgumentError(`options.${name} must be a file: URL or a non-empty path`);
   if (value.startsWith('file:')) return new URL(value).href;
   return pathToFileURL(value).href;
 }

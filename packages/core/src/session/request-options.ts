@@ -152,6 +152,8 @@ export function prepareRequest(
   // Only what this request needs: each key is sent and read back in the worker.
   const spec: Writable<RequestSpec> = { id, method, url: href, headers, transport: transport.spec };
   if (body !== undefined) spec.body = body;
+  if (session.setup !== undefined) spec.setup = session.setup;
+  if (session.logger !== undefined) spec.log = true;
   if (background !== undefined) {
     spec.background = background;
     spec.callbacks = session.callbacks;

@@ -5,10 +5,9 @@
  * own retries never repeat a request. Only a process that dies mid-job leaves it to BullMQ, which
  * moves it back to wait once its lock expires and runs it on another process (stalled-job recovery).
  */
-import { debuglog } from 'node:util';
 import { ThreadExecutor } from '@threadfetch/core';
 import { AbortedError, ResultTooLargeError } from '@threadfetch/worker';
-import type { RequestSpec, ResultEnvelope } from '@threadfetch/worker/protocol';
+import { debugLog as log, type RequestSpec, type ResultEnvelope } from '@threadfetch/worker/protocol';
 import { type Job as BullJob, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { decodeSpec, encodeResult } from '../wire/codec.js';
@@ -19,8 +18,6 @@ import { failure, LocalJob } from './local-job.js';
 import { checkConsumerOptions, type QueueConsumerOptions } from './options.js';
 
 export type { QueueConsumerOptions } from './options.js';
-
-const log = debuglog('threadfetch');
 
 /** How long close() waits for BullMQ and Redis once the active jobs are done. */
 const closeLimitMs = 5_000;

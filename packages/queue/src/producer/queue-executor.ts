@@ -11,11 +11,10 @@
  * for stalling too often (the future fails with TF_ERR_WORKER_CRASHED).
  */
 import { randomUUID } from 'node:crypto';
-import { debuglog } from 'node:util';
 import { deserialize } from 'node:v8';
 import { type Executor, type ExecutorStats, type Job, Tally } from '@threadfetch/core';
 import { NetworkError, NotSupportedError, SessionClosedError, WorkerCrashedError } from '@threadfetch/worker';
-import { type CancelReason, epochNow } from '@threadfetch/worker/protocol';
+import { type CancelReason, epochNow, debugLog as log } from '@threadfetch/worker/protocol';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { decodeResult, encodeSpec } from '../wire/codec.js';
@@ -26,8 +25,6 @@ import { type QueueExecutorOptions, type ResolvedQueueExecutorOptions, resolveQu
 import { Reconciler } from './reconcile.js';
 import { unsupportedOption } from './refuse.js';
 import { ResultReader } from './result-reader.js';
-
-const log = debuglog('threadfetch');
 
 /** How long destroy() waits for Redis to remove or abort the jobs still pending. */
 const destroyLimitMs = 5_000;

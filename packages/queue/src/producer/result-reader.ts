@@ -10,10 +10,8 @@
  * timeout plus {@link graceMs} (half-open TCP: the peer is gone and no packet says so) is dropped and
  * made again; ioredis then sends the move again on the new connection.
  */
-import { debuglog } from 'node:util';
+import { debugLog as log } from '@threadfetch/worker/protocol';
 import type { Redis } from 'ioredis';
-
-const log = debuglog('threadfetch');
 
 /** Past the blocking timeout, how long an unanswered move waits before its connection is declared dead. */
 export const graceMs = 2_000;

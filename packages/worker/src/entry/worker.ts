@@ -3,8 +3,8 @@
  * MessageChannel) and hands one end to the main thread; batches of request specs arrive on it and
  * results leave on it, coalesced per event-loop turn, or at once when nothing else is running here.
  */
-import { debuglog } from 'node:util';
 import { MessageChannel, parentPort, threadId, workerData } from 'node:worker_threads';
+import { headersLine, debugLog as log } from '../debug-log.js';
 import { serializeError } from '../error-wire.js';
 import { AbortedError, CallbackError, TimeoutError } from '../errors.js';
 import {
@@ -21,13 +21,12 @@ import {
   type ResultsMessage,
   type WorkerBootData,
 } from '../protocol/messages.js';
-import { redactHeaders, redactUrl } from '../redact.js';
+import { redactUrl } from '../redact.js';
 import { Cancellation } from '../runtime/cancellation.js';
 import { configureAgents } from '../runtime/dispatchers.js';
 import { heartbeat } from '../runtime/heartbeat.js';
 import { type PackedResult, runRequest } from '../runtime/run-request.js';
 
-const log = debuglog('threadfetch');
 const boot = workerData as WorkerBootData;
 configureAgents(boot.agent);
 
@@ -51,6 +50,7 @@ setImmediate(() => {
 function cancel(message: CancelMessage): void {
   for (const id of message.ids) {
     const entry = inflight.get(id);
+    log('request %d %s: %s', id, message.reason, entry ? 'aborting' : 'already done');
     if (entry) entry.cancellation.abort(reasonFor(message.reason, entry));
   }
 }
@@ -131,15 +131,14 @@ function message(r: PackedResult): ResultsMessage {
 /** Starts every request of a batch; each result is queued for the lane as it finishes. */
 function runBatch(specs: readonly RequestSpec[]): void {
   const received = epochNow();
-  log('thread %d: batch of %d', threadId, specs.length);
+  log('batch of %d', specs.length);
   for (const spec of specs) {
     const cancellation = new Cancellation();
     inflight.set(spec.id, { cancellation, method: spec.method, url: spec.url });
-    if (log.enabled) log('thread %d: request %d %s %s headers %o', threadId, spec.id, spec.method, redactUrl(spec.url), redactHeaders(spec.headers));
+    if (log.enabled) log('request %d %s %s headers %s', spec.id, spec.method, redactUrl(spec.url), headersLine(spec.headers));
     void runRequest(spec, cancellation, received, sendProgress).then((result) => {
       inflight.delete(spec.id);
-      if (log.enabled)
-        log('thread %d: request %d %s', threadId, spec.id, result.envelope.ok ? `done ${result.envelope.status}` : `failed ${result.envelope.error.code}`);
+      if (log.enabled) log('request %d %s', spec.id, result.envelope.ok ? `done ${result.envelope.status}` : `failed ${result.envelope.error.code}`);
       pending.push(result);
       // Nothing else running here: no one to wait for. Otherwise gather what finishes this turn.
       if (inflight.size === 0) flush();

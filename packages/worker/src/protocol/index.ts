@@ -2,6 +2,8 @@
  * @threadfetch/worker/protocol: the wire between the main thread and the workers, for @threadfetch/core.
  * Not for callback authors, whose API is the package's main entry.
  */
+
+export { type DebugLog, debugLog, headersLine } from '../debug-log.js';
 export * from '../error-wire.js';
 export { redactHeaders, redactUrl } from '../redact.js';
 export * from './heartbeat.js';

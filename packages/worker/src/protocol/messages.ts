@@ -68,6 +68,8 @@ export interface RequestSpec {
   readonly background?: string | undefined;
   /** file: URL of the callbacks module; sent only with `background`. */
   readonly callbacks?: string | undefined;
+  /** file: URL of the session's setup module, loaded once per worker; absent: none. */
+  readonly setup?: string | undefined;
   /** false: the body is dropped in the worker and never crosses threads. Absent: true. */
   readonly keepBody?: boolean | undefined;
   /** Post progress messages while the body downloads. Absent: false. */
@@ -82,6 +84,8 @@ export interface RequestSpec {
   readonly hookNames?: readonly string[] | undefined;
   /** comlink endpoint of the session's cookie jar ({@link CookieJarRemote}); with it the worker follows redirects hop by hop. */
   readonly cookies?: MessagePort | undefined;
+  /** The session has a logger: the worker reports this request's redirects and retries in its envelope ({@link WorkerLog}). */
+  readonly log?: true | undefined;
   /** Connection and response limits; one object shared by the requests of a session, so sent once per batch. */
   readonly transport: TransportSpec;
 }
@@ -208,6 +212,19 @@ export interface SuccessEnvelope {
   /** The background callback's return value; absent when undefined. */
   readonly data?: unknown;
   readonly times: WorkerTimes;
+  /** Present when the spec asked for it (`log`). */
+  readonly log?: WorkerLog;
+}
+
+/** Something a request went through in the worker, for the session's logger. `at` is epoch ms. */
+export type WorkerEvent =
+  | { readonly event: 'redirect'; readonly at: number; readonly status: number; readonly location: string }
+  | { readonly event: 'retry'; readonly at: number; readonly attempt: number; readonly status?: number; readonly code?: string };
+
+/** A logged request's worker side: the thread that ran it and what happened there (spec.log). */
+export interface WorkerLog {
+  readonly threadId: number;
+  readonly events: readonly WorkerEvent[];
 }
 
 /** A request that failed in the worker. */
@@ -216,6 +233,8 @@ export interface FailureEnvelope {
   readonly ok: false;
   readonly error: SerializedError;
   readonly times: WorkerTimes;
+  /** Present when the spec asked for it (`log`). */
+  readonly log?: WorkerLog;
 }
 
 export type ResultEnvelope = SuccessEnvelope | FailureEnvelope;

@@ -39,6 +39,7 @@ export async function openWithJar(out: Outgoing, signal: Cancellation, port: Mes
       if (to === undefined) return { ...opened, redirected: hops > 0 };
       discard(opened.body);
       const next = nextHop(hop, opened.status, to, { hops, maxRedirects: out.transport.maxRedirects, visited: undefined, request });
+      out.requestLog?.redirect(opened.status, next.url);
       current = { ...current, method: next.method, url: next.url, headers: next.headers, body: next.body };
     }
   } finally {

@@ -1,4 +1,4 @@
-/** ctx.request: a follow-up request made from a callback, in the same worker, on the same connection pools. */
+/** ctx.request: a follow-up request made from a callback, in the same worker, on the same dispatchers (the setup module's included). */
 import { InvalidArgumentError, type RequestRef } from '../errors.js';
 import type { TransportSpec } from '../protocol/messages.js';
 import { type BackgroundResponse, type FollowUpRequest, WorkerResponse } from './background-response.js';
@@ -7,7 +7,13 @@ import type { Cancellation } from './cancellation.js';
 import { failure } from './failures.js';
 import { open } from './http.js';
 
-export async function followUp(follow: FollowUpRequest, base: string, transport: TransportSpec, signal: Cancellation): Promise<BackgroundResponse> {
+export async function followUp(
+  follow: FollowUpRequest,
+  base: string,
+  transport: TransportSpec,
+  signal: Cancellation,
+  setup: string | undefined,
+): Promise<BackgroundResponse> {
   if (follow === null || typeof follow !== 'object') throw new InvalidArgumentError('ctx.request(spec) needs an object with at least { url }');
   if (typeof follow.url !== 'string' && !(follow.url instanceof URL)) {
     throw new InvalidArgumentError(`ctx.request: url must be a string or a URL, got ${follow.url === undefined ? 'none' : typeof follow.url}`);
@@ -23,7 +29,7 @@ export async function followUp(follow: FollowUpRequest, base: string, transport:
     headers['content-type'] ??= 'application/json';
   }
   const ref: RequestRef = { method, url };
-  const opened = await open({ method, url, headers, body, transport }, signal);
+  const opened = await open({ method, url, headers, body, transport, setup }, signal);
   try {
     return new WorkerResponse({ ...opened, body: await readAll(opened.body, transport.maxResponseSize, ref) });
   } catch (error) {

@@ -9,10 +9,11 @@ import type { BodySpec, TransportSpec } from '../protocol/messages.js';
 import { discard } from './body-sinks.js';
 import type { Cancellation } from './cancellation.js';
 import { acceptEncoding, decodedBody } from './decode.js';
-import { dispatcherFor } from './dispatchers.js';
+import { dispatcherFor, setupDispatcherFor } from './dispatchers.js';
 import { failure } from './failures.js';
 import { type Hop, locationOf, nextHop, targetOf } from './redirects.js';
 import { isStreamBody, requestBody } from './request-body.js';
+import type { RequestLog } from './request-log.js';
 import { releaseUpload } from './upload-source.js';
 
 /** What to send. Headers use lower-case names. */
@@ -22,6 +23,10 @@ export interface Outgoing {
   readonly headers: Record<string, string>;
   readonly body?: BodySpec;
   readonly transport: TransportSpec;
+  /** file: URL of the session's setup module, whose `dispatcher()` may wrap or replace the default one. */
+  readonly setup?: string | undefined;
+  /** Where redirects and retries are recorded for the session's logger; undefined: not logged. */
+  readonly requestLog?: RequestLog | undefined;
   /** What errors name when it is not this method and URL: a later hop of a request followed elsewhere (cookie-hops.ts). */
   readonly request?: RequestRef;
 }
@@ -47,7 +52,7 @@ export async function open(out: Outgoing, signal: Cancellation): Promise<OpenRes
     // The headers are this request's own copy (they crossed threads): set in place, not copied.
     const headers = out.headers;
     headers['accept-encoding'] ??= acceptEncoding;
-    const dispatcher = dispatcherFor(transport);
+    const dispatcher = out.setup === undefined ? dispatcherFor(transport) : await setupDispatcherFor(transport, out.setup, refOf(out));
     let hop: Hop = { method: out.method, url: out.url, target: targetOf(out.url), headers, body: out.body };
     let visited: Set<string> | undefined;
     for (let hops = 0; ; hops++) {
@@ -57,6 +62,7 @@ export async function open(out: Outgoing, signal: Cancellation): Promise<OpenRes
       discard(res.body as unknown as Readable);
       visited ??= new Set([`${hop.target.origin}${hop.target.path}`]);
       hop = nextHop(hop, res.statusCode, to, { hops, maxRedirects: transport.maxRedirects, visited, request: refOf(out) });
+      out.requestLog?.redirect(res.statusCode, hop.url);
     }
   } catch (error) {
     if (isStreamBody(out.body)) releaseUpload(out.body);
@@ -74,7 +80,9 @@ function send(dispatcher: Dispatcher, hop: Hop, transport: TransportSpec, signal
   const { origin, path } = hop.target;
   const { headersTimeout, bodyTimeout } = transport;
   const method = hop.method as Dispatcher.HttpMethod;
-  return dispatcher.request({ origin, path, method, headers: hop.headers, body, signal, headersTimeout, bodyTimeout } as Dispatcher.RequestOptions);
+  // `requestLog` rides in the options to the retry interceptor's decision (dispatchers.ts), which reports retries to it.
+  const { requestLog } = out;
+  return dispatcher.request({ origin, path, method, headers: hop.headers, body, signal, headersTimeout, bodyTimeout, requestLog } as Dispatcher.RequestOptions);
 }
 
 function opened(res: Dispatcher.ResponseData, hop: Hop, hops: number, out: Outgoing): OpenResponse {

@@ -4,7 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { serializeError } from '../error-wire.js';
 import { CallbackError, InvalidArgumentError, type RequestRef, ThreadfetchError } from '../errors.js';
-import { epochNow, type ProgressMessage, type RequestSpec, type ResultEnvelope, type SuccessEnvelope } from '../protocol/messages.js';
+import { epochNow, type FailureEnvelope, type ProgressMessage, type RequestSpec, type ResultEnvelope, type SuccessEnvelope } from '../protocol/messages.js';
 import { type StreamMessage, StreamMessageType } from '../protocol/stream.js';
 import {
   type BackgroundCallback,
@@ -18,12 +18,14 @@ import { discard, type OnBytes, readAll, saveFile, streamToPort } from './body-s
 import { findCallback } from './callbacks.js';
 import type { Cancellation } from './cancellation.js';
 import { openWithJar } from './cookie-hops.js';
+import { setupDispatcherFor } from './dispatchers.js';
 import { failure } from './failures.js';
 import { followUp } from './follow-up.js';
 import { heartbeat, runCallback } from './heartbeat.js';
 import { openHooks } from './hooks.js';
 import { type OpenResponse, open } from './http.js';
 import { progressReporter, reporter } from './progress.js';
+import { RequestLog } from './request-log.js';
 
 /** An envelope ready to post, with what can be transferred and whether the data is known to clone. */
 export interface PackedResult {
@@ -53,7 +55,10 @@ export async function runRequest(
   const blockedBefore = heartbeat.blockedMs;
   const hooks = openHooks(spec.hooks, spec.hookNames);
   let opened: OpenResponse | undefined;
+  const log = spec.log ? new RequestLog() : undefined;
   try {
+    // The setup module goes first: what it starts (an SDK, say) is there when the callbacks module loads.
+    if (spec.setup !== undefined) await setupDispatcherFor(spec.transport, spec.setup, request);
     const fn = spec.background === undefined ? undefined : await findCallback(spec.background, spec.callbacks, request);
     if (fn && (spec.saveTo !== undefined || spec.stream)) {
       throw new InvalidArgumentError(
@@ -61,7 +66,8 @@ export async function runRequest(
         { request },
       );
     }
-    opened = spec.cookies ? await openWithJar(spec, signal, spec.cookies) : await open(spec, signal);
+    const out = log ? { ...spec, requestLog: log } : spec;
+    opened = spec.cookies ? await openWithJar(out, signal, spec.cookies) : await open(out, signal);
     times[1] = epochNow();
     const port = spec.stream;
     const progress = spec.progress ? progressReporter(opened.length, reporter(spec, sendProgress)) : undefined;
@@ -71,7 +77,7 @@ export async function runRequest(
         return signal.signal;
       },
       hooks: hooks.hooks,
-      request: (follow) => followUp(follow, opened?.url ?? spec.url, spec.transport, signal),
+      request: (follow) => followUp(follow, opened?.url ?? spec.url, spec.transport, signal, spec.setup),
     };
     let body: Uint8Array = empty;
     let data: unknown;
@@ -113,13 +119,16 @@ export async function runRequest(
     if (blocked >= 0.05) envelope.blocked = blocked;
     if (kept) envelope.body = kept;
     if (data !== undefined) envelope.data = data;
+    if (log) envelope.log = log.record();
     return { envelope, transfer: transfer ?? noTransfer, request };
   } catch (error) {
     if (opened) discard(opened.body);
     const wrapped = error instanceof ThreadfetchError ? error : failure(error, signal, request, spec.transport, opened ? 'body' : 'head');
     const serialized = serializeError(wrapped);
     spec.stream?.postMessage({ type: StreamMessageType.error, error: serialized } satisfies StreamMessage);
-    return { envelope: { id: spec.id, ok: false, error: serialized, times }, transfer: noTransfer, request };
+    const envelope: Writable<FailureEnvelope> = { id: spec.id, ok: false, error: serialized, times };
+    if (log) envelope.log = log.record();
+    return { envelope, transfer: noTransfer, request };
   } finally {
     hooks.release();
     spec.stream?.close();
