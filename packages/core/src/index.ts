@@ -55,7 +55,7 @@ export { type ExecutorStats, type LatencyPercentiles, Tally, type WorkerLoad } f
 export { ThreadExecutor } from './executor/thread-executor.js';
 export { after, type Results } from './future/after.js';
 export { type AsCompletedOptions, asCompleted, type CompletedFuture } from './future/as-completed.js';
-export { Future } from './future/future.js';
+export { Future, type FutureResolvers } from './future/future.js';
 export { ReturnWhen, type WaitOptions, type WaitResult, wait } from './future/wait.js';
 export { channels } from './observe/diagnostics.js';
 export { Response, type Timings } from './response/response.js';
