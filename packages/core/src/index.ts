@@ -9,6 +9,8 @@ export type {
   CallbackContext,
   FollowUpRequest,
   Hooks,
+  ResponseSnapshot,
+  RunContext,
   StreamingBackgroundResponse,
   StreamingCallback,
 } from '@threadfetch/worker';
@@ -60,7 +62,7 @@ export { ReturnWhen, type WaitOptions, type WaitResult, wait } from './future/wa
 export { channels } from './observe/diagnostics.js';
 export { Response, type Timings } from './response/response.js';
 export { StreamResponse } from './response/stream-response.js';
-export type { AnyCallbacks, BackgroundName, CallbackNames, DataOf } from './session/callback-types.js';
+export type { AnyCallbacks, BackgroundName, CallbackNames, DataOf, RunArg, RunArgs, RunResult } from './session/callback-types.js';
 export { type RetryOptions, retryDefaults, type TlsOptions } from './session/connection.js';
 export type { CookiesOption } from './session/cookies.js';
 export { type CloseOptions, FuturesSession } from './session/futures-session.js';
@@ -68,5 +70,6 @@ export type { SessionOptions } from './session/options.js';
 export { sessionDefaults } from './session/options.js';
 export type { BodyInit } from './session/request-body.js';
 export type { RequestInit, RequestOptions } from './session/request-options.js';
+export type { RunOptions } from './session/run.js';
 export { type Auth, type TransportOptions, transportDefaults } from './session/transport.js';
 export type { HeadersInit, QueryInit } from './session/validate.js';

@@ -25,6 +25,7 @@ import { redactHeaders, redactUrl } from '../redact.js';
 import { Cancellation } from '../runtime/cancellation.js';
 import { configureAgents } from '../runtime/dispatchers.js';
 import { type PackedResult, runRequest } from '../runtime/run-request.js';
+import { runTask } from '../runtime/run-task.js';
 
 const log = debuglog('threadfetch');
 const boot = workerData as WorkerBootData;
@@ -129,7 +130,8 @@ function runBatch(specs: readonly RequestSpec[]): void {
     const cancellation = new Cancellation();
     inflight.set(spec.id, { cancellation, method: spec.method, url: spec.url });
     if (log.enabled) log('thread %d: request %d %s %s headers %o', threadId, spec.id, spec.method, redactUrl(spec.url), redactHeaders(spec.headers));
-    void runRequest(spec, cancellation, received, sendProgress).then((result) => {
+    const running = spec.run ? runTask({ ...spec, run: spec.run }, cancellation, received) : runRequest(spec, cancellation, received, sendProgress);
+    void running.then((result) => {
       inflight.delete(spec.id);
       if (log.enabled)
         log('thread %d: request %d %s', threadId, spec.id, result.envelope.ok ? `done ${result.envelope.status}` : `failed ${result.envelope.error.code}`);

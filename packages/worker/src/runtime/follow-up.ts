@@ -7,7 +7,7 @@ import type { Cancellation } from './cancellation.js';
 import { failure } from './failures.js';
 import { open } from './http.js';
 
-export async function followUp(follow: FollowUpRequest, base: string, transport: TransportSpec, signal: Cancellation): Promise<BackgroundResponse> {
+export async function followUp(follow: FollowUpRequest, base: string | undefined, transport: TransportSpec, signal: Cancellation): Promise<BackgroundResponse> {
   if (follow === null || typeof follow !== 'object') throw new InvalidArgumentError('ctx.request(spec) needs an object with at least { url }');
   if (typeof follow.url !== 'string' && !(follow.url instanceof URL)) {
     throw new InvalidArgumentError(`ctx.request: url must be a string or a URL, got ${follow.url === undefined ? 'none' : typeof follow.url}`);
