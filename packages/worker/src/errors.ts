@@ -194,7 +194,7 @@ export class HttpStatusError extends ThreadfetchError {
   }
 }
 
-/** A future made with `after()` could not start: one of the futures it depends on failed (that error is `cause`). */
+/** A future made with `after()`, or a `session.run`, could not start: one of the futures it depends on failed (that error is `cause`). */
 export class DependencyError extends ThreadfetchError {
   override readonly code = 'TF_ERR_DEPENDENCY_FAILED';
 }
