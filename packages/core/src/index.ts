@@ -50,6 +50,7 @@ export {
   UnknownHookError,
   UploadError,
   WorkerCrashedError,
+  WorkerStuckError,
 } from '@threadfetch/worker';
 export type { Executor, Job } from './executor/job.js';
 export { type ExecutorOptions, executorDefaults, type ResolvedExecutorOptions } from './executor/options.js';

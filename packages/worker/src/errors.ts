@@ -201,7 +201,16 @@ export class DependencyError extends ThreadfetchError {
 
 /** The worker thread running the request died (process.exit, uncaught error, out of memory). */
 export class WorkerCrashedError extends ThreadfetchError {
-  override readonly code = 'TF_ERR_WORKER_CRASHED';
+  override readonly code: string = 'TF_ERR_WORKER_CRASHED';
+}
+
+/**
+ * The worker thread running the request was terminated because another request on it did not let it
+ * go after its deadline or cancel (a callback blocking the worker's event loop); the message names
+ * that request. A WorkerCrashedError, so code that handles crashes handles this too.
+ */
+export class WorkerStuckError extends WorkerCrashedError {
+  override readonly code = 'TF_ERR_WORKER_STUCK';
 }
 
 /** The session is closed, or closing, and takes no new requests. */
@@ -254,6 +263,7 @@ export const errorClasses = {
   TF_ERR_UNKNOWN_HOOK: UnknownHookError,
   TF_ERR_CALLBACKS_MODULE: CallbacksModuleError,
   TF_ERR_WORKER_CRASHED: WorkerCrashedError,
+  TF_ERR_WORKER_STUCK: WorkerStuckError,
   TF_ERR_DEPENDENCY_FAILED: DependencyError,
   TF_ERR_SESSION_CLOSED: SessionClosedError,
   TF_ERR_QUEUE_FULL: QueueFullError,

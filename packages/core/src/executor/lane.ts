@@ -7,6 +7,7 @@ import type { MessagePort, Worker } from 'node:worker_threads';
 import {
   type CancelReason,
   type DrainedMessage,
+  HeartbeatReader,
   type LaneMessage,
   MessageType,
   type ProgressMessage,
@@ -19,6 +20,12 @@ export class Lane {
   readonly jobs = new Map<number, Job>();
   /** Why the worker died, once known (its uncaught error, or its exit code). */
   cause: string | undefined;
+  /**
+   * Set when the executor terminates this worker for a request it would not let go (what, in words):
+   * the lane takes no more jobs, and the jobs left on it fail with TF_ERR_WORKER_STUCK naming it.
+   */
+  stuck: string | undefined;
+  readonly heartbeat: HeartbeatReader;
   /** Resolves the pending {@link drain}, if any. */
   #drained: (() => void) | undefined;
   #refd = false;
@@ -27,8 +34,10 @@ export class Lane {
     readonly threadId: number,
     readonly port: MessagePort,
     readonly worker: Worker | undefined,
+    heartbeat: SharedArrayBuffer,
     onMessage: (message: ResultsMessage | ProgressMessage) => void,
   ) {
+    this.heartbeat = new HeartbeatReader(heartbeat);
     // Adding a 'message' listener refs the port: listen first, then unref.
     port.on('message', (message: ResultsMessage | ProgressMessage | DrainedMessage) => {
       if (message.type === MessageType.drained) this.#finishDrain();
@@ -47,6 +56,13 @@ export class Lane {
 
   cancel(id: number, reason: CancelReason): void {
     this.port.postMessage({ type: MessageType.cancel, ids: [id], reason } satisfies LaneMessage);
+  }
+
+  /** Age in ms, at `now` (epoch ms), of the oldest job on the lane; 0 when it has none. */
+  oldestMs(now: number): number {
+    let oldest = now;
+    for (const job of this.jobs.values()) if (job.sentAt < oldest) oldest = job.sentAt;
+    return Math.round(now - oldest);
   }
 
   /** Takes a job off the lane (its result came back); the job, if it was here. */

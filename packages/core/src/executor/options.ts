@@ -34,6 +34,14 @@ export interface ExecutorOptions {
    * Mind that the request that crashed its worker is sent again too. @default 0
    */
   readonly crashRetries?: number;
+  /**
+   * Milliseconds a worker has to let go of a request after its deadline passed or it was cancelled.
+   * A worker still holding it then, whose event loop has not turned since (a callback blocking it),
+   * is terminated and replaced; the other requests on it are sent again where `crashRetries` allows,
+   * or fail with TF_ERR_WORKER_STUCK. A callback that is merely slow is never terminated: only one
+   * that keeps running past its request's end. @default 1000
+   */
+  readonly terminateGrace?: number;
 }
 
 export interface ResolvedExecutorOptions {
@@ -45,6 +53,7 @@ export interface ResolvedExecutorOptions {
   readonly keepAliveTimeout: number;
   readonly resourceLimits: ResourceLimits | undefined;
   readonly crashRetries: number;
+  readonly terminateGrace: number;
 }
 
 export const executorDefaults = Object.freeze({
@@ -53,6 +62,7 @@ export const executorDefaults = Object.freeze({
   niceIncrement: 10,
   keepAliveTimeout: 4_000,
   crashRetries: 0,
+  terminateGrace: 1_000,
 });
 
 export const executorOptionNames: ReadonlySet<string> = new Set([
@@ -64,6 +74,7 @@ export const executorOptionNames: ReadonlySet<string> = new Set([
   'keepAliveTimeout',
   'resourceLimits',
   'crashRetries',
+  'terminateGrace',
 ]);
 
 export function isPositiveInteger(value: unknown): value is number {
@@ -95,6 +106,7 @@ export function resolveExecutorOptions(options: ExecutorOptions, cores: number):
   check(options, 'connectionsPerOrigin', isPositiveInteger, 'a positive integer');
   check(options, 'keepAliveTimeout', (v) => typeof v === 'number' && v > 0, 'a positive number of milliseconds');
   check(options, 'crashRetries', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 10, 'an integer from 0 to 10');
+  check(options, 'terminateGrace', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, 'a non-negative number of milliseconds');
   check(options, 'resourceLimits', (v) => typeof v === 'object' && v !== null, 'an object of worker resource limits');
   return {
     maxWorkers: options.maxWorkers ?? Math.max(1, cores),
@@ -105,5 +117,6 @@ export function resolveExecutorOptions(options: ExecutorOptions, cores: number):
     keepAliveTimeout: options.keepAliveTimeout ?? executorDefaults.keepAliveTimeout,
     resourceLimits: options.resourceLimits,
     crashRetries: options.crashRetries ?? executorDefaults.crashRetries,
+    terminateGrace: options.terminateGrace ?? executorDefaults.terminateGrace,
   };
 }

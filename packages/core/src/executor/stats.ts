@@ -6,6 +6,15 @@ export interface WorkerLoad {
   readonly threadId: number;
   /** Requests sent to it and not yet back: counted on the main thread, from its lane. */
   readonly inflight: number;
+  /**
+   * How long its event loop has not turned, in ms (from its heartbeat): 0 while it is responsive,
+   * however many requests it runs. A callback that blocks the loop shows here.
+   */
+  readonly unresponsiveMs: number;
+  /** Age in ms of the oldest request on it (since it was sent), 0 when it has none. */
+  readonly oldestMs: number;
+  /** How long the callback now running synchronously on it has run, in ms; 0 when none is. */
+  readonly callbackMs: number;
 }
 
 /** Latency percentiles in milliseconds, from handing a request to the pool to its result arriving back. */
@@ -33,12 +42,19 @@ export interface ExecutorStats {
    * past `maxQueue`, TF_ERR_SESSION_CLOSED once it is shut down). Cancellations are not included.
    */
   readonly failed: number;
-  /** Cancelled: `cancel()`, a signal, a deadline, or `close({ force })`. */
+  /** Cancelled: `cancel()`, a signal, an `onProgress` that threw, or `close({ force })`. */
   readonly cancelled: number;
+  /** Ended by their deadline (`timeout`): counted apart from `cancelled`. */
+  readonly timedOut: number;
   /** Requests sent again after their worker crashed (`crashRetries`). */
   readonly crashRetried: number;
   /** Worker threads that died and were replaced. */
   readonly workerCrashes: number;
+  /**
+   * Worker threads terminated (and replaced) because a request on them was not let go within
+   * `terminateGrace` of its deadline or cancel. Not counted in `workerCrashes`.
+   */
+  readonly workersTerminated: number;
   readonly workers: readonly WorkerLoad[];
   readonly latency: LatencyPercentiles;
 }
@@ -65,7 +81,9 @@ export class Tally {
   completed = 0;
   failed = 0;
   cancelled = 0;
+  timedOut = 0;
   crashRetried = 0;
   workerCrashes = 0;
+  workersTerminated = 0;
   readonly latency = new LatencyHistogram();
 }

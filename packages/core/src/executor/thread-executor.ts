@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { debuglog } from 'node:util';
 import type { Worker } from 'node:worker_threads';
-import { QueueFullError, SessionClosedError, WorkerCrashedError } from '@threadfetch/worker';
+import { QueueFullError, SessionClosedError, WorkerCrashedError, WorkerStuckError } from '@threadfetch/worker';
 import {
   type CancelReason,
   epochNow,
@@ -16,6 +16,7 @@ import {
   MessageType,
   type ProgressMessage,
   type ResultsMessage,
+  redactUrl,
   type WorkerBootData,
 } from '@threadfetch/worker/protocol';
 import { Piscina } from 'piscina';
@@ -93,15 +94,27 @@ export class ThreadExecutor implements Executor {
   /** A snapshot of counts, per-worker load and latency percentiles. */
   stats(): ExecutorStats {
     const t = this.#tally;
+    const now = Date.now();
     return {
       queued: this.#queue.size,
       inflight: this.#inflight,
       completed: t.completed,
       failed: t.failed,
       cancelled: t.cancelled,
+      timedOut: t.timedOut,
       crashRetried: t.crashRetried,
       workerCrashes: t.workerCrashes,
-      workers: [...this.#lanes.values()].map((lane) => ({ threadId: lane.threadId, inflight: lane.jobs.size })),
+      workersTerminated: t.workersTerminated,
+      workers: [...this.#lanes.values()].map((lane) => {
+        const since = lane.heartbeat.callbackSince;
+        return {
+          threadId: lane.threadId,
+          inflight: lane.jobs.size,
+          unresponsiveMs: lane.heartbeat.unresponsiveMs(now),
+          oldestMs: lane.oldestMs(now),
+          callbackMs: since === 0 ? 0 : Math.max(0, Math.round(now - since)),
+        };
+      }),
       latency: t.latency.percentiles(),
     };
   }
@@ -129,7 +142,8 @@ export class ThreadExecutor implements Executor {
 
   cancel(job: Job, reason: CancelReason): boolean {
     if (job.state === JobState.finished) return false;
-    this.#tally.cancelled += 1;
+    if (reason === 'timeout') this.#tally.timedOut += 1;
+    else this.#tally.cancelled += 1;
     if (job.state === JobState.queued) {
       this.#queue.remove(job);
       job.state = JobState.finished;
@@ -143,9 +157,14 @@ export class ThreadExecutor implements Executor {
       this.#pump();
       return true;
     }
-    // On a lane: the cancel follows the batch on the same port; the job finishes when its result is back.
+    // On a lane: the cancel follows the batch on the same port; the job finishes when its result is
+    // back, which a worker whose event loop is blocked never sends: watched, see #release.
     this.#cancelled.add(job.spec.id);
-    for (const lane of this.#lanes.values()) if (lane.jobs.has(job.spec.id)) lane.cancel(job.spec.id, reason);
+    for (const lane of this.#lanes.values()) {
+      if (lane.jobs.get(job.spec.id) !== job) continue;
+      lane.cancel(job.spec.id, reason);
+      this.#watch(lane, job, reason);
+    }
     return true;
   }
 
@@ -160,10 +179,46 @@ export class ThreadExecutor implements Executor {
     for (const lane of [...this.#lanes.values()]) this.#onExit(lane);
   }
 
+  /**
+   * Gives the worker `terminateGrace` ms to let go of a job that timed out or was cancelled. A worker
+   * that has not, and whose event loop has not turned since the cancel was sent or is not turning now,
+   * is blocked in a callback: it is terminated. One that is turning will answer and is given more
+   * time, up to ten graces in all (one that turns but never answers has lost the job: terminated too).
+   */
+  #watch(lane: Lane, job: Job, reason: CancelReason): void {
+    const cancelledAt = Date.now();
+    const grace = this.options.terminateGrace;
+    const check = (round: number) => {
+      if (this.#destroyed || lane.stuck !== undefined || lane.jobs.get(job.spec.id) !== job || this.#lanes.get(lane.threadId) !== lane) return;
+      const beat = lane.heartbeat.lastBeat;
+      const responsive = beat > cancelledAt && Date.now() - beat < Math.max(250, grace / 2);
+      if (responsive && round < 10) {
+        setTimeout(check, grace, round + 1).unref();
+        return;
+      }
+      this.#terminate(lane, job, reason, Date.now() - cancelledAt);
+    };
+    setTimeout(check, grace, 1).unref();
+  }
+
+  /** Ends a worker that keeps a job past its deadline or cancel; its lane's exit fails or resends the rest. */
+  #terminate(lane: Lane, job: Job, reason: CancelReason, heldMs: number): void {
+    const what = `${job.spec.method} ${redactUrl(job.spec.url)}`;
+    const callback = job.spec.background === undefined ? '' : ` (callback "${job.spec.background}")`;
+    const end = reason === 'timeout' ? 'deadline' : reason === 'close' ? 'abort by close()' : 'cancel';
+    lane.stuck = `${what}${callback} was not let go ${Math.round(heldMs)} ms after its ${end}`;
+    lane.cause = `the worker was terminated: ${lane.stuck}`;
+    this.#tally.workersTerminated += 1;
+    log('worker %d terminated: %s; %d other request(s) on it', lane.threadId, lane.stuck, lane.jobs.size - 1);
+    diagnostics.workerTerminated(lane.threadId, job, reason, heldMs, lane.jobs.size - 1);
+    if (lane.worker) void lane.worker.terminate();
+    else log('worker %d: no thread to terminate', lane.threadId);
+  }
+
   /** A worker said hello: its lane opens, and the jobs waiting for a worker can go. */
-  #open({ threadId, port }: HelloMessage): void {
+  #open({ threadId, port, heartbeat }: HelloMessage): void {
     const worker: Worker | undefined = this.#pool.threads.find((w) => w.threadId === threadId);
-    const lane: Lane = new Lane(threadId, port, worker, (message) => this.#onMessage(lane, message));
+    const lane: Lane = new Lane(threadId, port, worker, heartbeat, (message) => this.#onMessage(lane, message));
     worker?.once('error', (error) => {
       lane.cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     });
@@ -194,7 +249,8 @@ export class ThreadExecutor implements Executor {
   #flush(): void {
     this.#flushScheduled = false;
     if (this.#outbox.length === 0 || this.#lanes.size === 0) return;
-    const lanes = [...this.#lanes.values()];
+    const lanes = [...this.#lanes.values()].filter((lane) => lane.stuck === undefined);
+    if (lanes.length === 0) return;
     const load = lanes.map((lane) => lane.jobs.size);
     const batches: Job[][] = lanes.map(() => []);
     const limit = this.options.concurrencyPerWorker;
@@ -257,22 +313,30 @@ export class ThreadExecutor implements Executor {
       for (const job of jobs) this.#fail(job, new SessionClosedError('the executor was shut down while the request was running', { request: job.ref }));
       return;
     }
-    this.#tally.workerCrashes += 1;
-    log('worker %d died: %s; %d request(s) on it', lane.threadId, lane.cause, jobs.length);
+    const stuck = lane.stuck;
+    if (stuck === undefined) this.#tally.workerCrashes += 1;
+    log('worker %d %s: %s; %d request(s) on it', lane.threadId, stuck === undefined ? 'died' : 'exited', lane.cause, jobs.length);
     for (const job of jobs) {
-      if (this.#mayResend(job)) {
+      // Bystanders of a terminated worker did nothing wrong: those safe to repeat go again even
+      // with crashRetries 0 (once), the stuck request itself never (it is cancelled).
+      if (this.#mayResend(job, stuck === undefined ? 0 : 1)) {
         this.#inflight -= 1;
         this.#tally.crashRetried += 1;
         this.#send(job);
+      } else if (stuck !== undefined && !this.#cancelled.has(job.spec.id)) {
+        this.#fail(job, new WorkerStuckError(`the worker thread running the request was terminated: ${stuck}`, { request: job.ref }));
       } else this.#fail(job, new WorkerCrashedError(`the worker thread running the request died: ${lane.cause}`, { request: job.ref }));
     }
     this.#pump();
   }
 
-  /** Idempotent, not cancelled, nothing that cannot be sent twice (ports, a streamed body), and retries left. */
-  #mayResend(job: Job): boolean {
+  /**
+   * Idempotent, not cancelled, nothing that cannot be sent twice (ports, a streamed body), and retries
+   * left: `crashRetries`, or `atLeast` when more.
+   */
+  #mayResend(job: Job, atLeast: number): boolean {
     const done = this.#resent.get(job) ?? 0;
-    if (done >= this.options.crashRetries || !idempotent.has(job.spec.method)) return false;
+    if (done >= Math.max(this.options.crashRetries, atLeast) || !idempotent.has(job.spec.method)) return false;
     if (job.spec.stream || job.spec.hooks || job.spec.cookies || job.spec.body instanceof ReadableStream || this.#cancelled.has(job.spec.id)) return false;
     this.#resent.set(job, done + 1);
     return true;

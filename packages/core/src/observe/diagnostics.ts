@@ -21,6 +21,11 @@ export const channels = Object.freeze({
   end: 'threadfetch:request:end',
   /** It settled with an error (cancellations and deadlines included). `{ id, request, error }` */
   error: 'threadfetch:request:error',
+  /**
+   * A worker was terminated because a request on it was not let go within `terminateGrace` of its
+   * deadline or cancel. `{ threadId, id, request, reason, heldMs, bystanders }`
+   */
+  workerTerminate: 'threadfetch:worker:terminate',
 });
 
 const create = diagnosticsChannel.channel(channels.create);
@@ -28,6 +33,7 @@ const start_ = diagnosticsChannel.channel(channels.start);
 const headers = diagnosticsChannel.channel(channels.headers);
 const end = diagnosticsChannel.channel(channels.end);
 const error_ = diagnosticsChannel.channel(channels.error);
+const terminate = diagnosticsChannel.channel(channels.workerTerminate);
 
 const ref = (job: Job): RequestRef => ({ method: job.spec.method, url: redactUrl(job.spec.url) });
 
@@ -49,4 +55,9 @@ export function settled(job: Job, error: Error | undefined, status: number | und
   if (error) {
     if (error_.hasSubscribers) error_.publish({ id: job.spec.id, request: ref(job), error });
   } else if (end.hasSubscribers) end.publish({ id: job.spec.id, request: ref(job), status });
+}
+
+/** A worker was terminated for `job`, held `heldMs` past its `reason`, with `bystanders` other jobs on it. */
+export function workerTerminated(threadId: number, job: Job, reason: string, heldMs: number, bystanders: number): void {
+  if (terminate.hasSubscribers) terminate.publish({ threadId, id: job.spec.id, request: ref(job), reason, heldMs: Math.round(heldMs), bystanders });
 }

@@ -135,7 +135,8 @@ describe('crashRetries', () => {
       assert.ok(!c.ok && c.code === 'TF_ERR_WORKER_CRASHED', JSON.stringify(c));
       const p = await outcome(post);
       assert.ok(!p.ok && p.code === 'TF_ERR_WORKER_CRASHED' && p.message.includes(`POST ${server.url}/hold?n=post`), JSON.stringify(p));
-      await waitFor(() => heldCount() === 1, 'the GET to be sent again');
+      // The resent GET, seen a second time (the first one's socket may not have closed yet).
+      await waitFor(() => server.seen.filter((r) => r.url === '/hold?n=get').length === 2 && heldCount() === 1, 'the GET to be sent again');
       server.releaseAll();
       assert.equal((await get).status, 200);
       assert.equal(server.seen.filter((r) => r.url === '/hold?n=get').length, 2, 'the GET was sent twice');

@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { Executor, Job } from '@threadfetch/core';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 export interface ReliabilityServer extends TestServer {
@@ -146,6 +147,44 @@ export async function startTcpServer(onSocket: (socket: Socket) => void): Promis
       for (const socket of sockets) socket.destroy();
       server.close();
       await once(server, 'close').catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Wraps an executor to count, at the executor, how often each job is finished: a second finish would
+ * be invisible to the future (it ignores it), so "settles exactly once" is checked here. `check()`
+ * throws unless every job was finished at most once, and exactly once unless a cancel took effect.
+ */
+export function countingExecutor(inner: Executor): { executor: Executor; check(): void } {
+  const finishes = new Map<Job, number>();
+  const cancelled = new Set<Job>();
+  const executor: Executor = {
+    submit(job) {
+      finishes.set(job, 0);
+      const finish = job.finish.bind(job);
+      job.finish = (result) => {
+        finishes.set(job, (finishes.get(job) ?? 0) + 1);
+        finish(result);
+      };
+      inner.submit(job);
+    },
+    cancel(job, reason) {
+      const took = inner.cancel(job, reason);
+      if (took) cancelled.add(job);
+      return took;
+    },
+    destroy: () => inner.destroy(),
+    stats: () => inner.stats(),
+  };
+  return {
+    executor,
+    check() {
+      for (const [job, count] of finishes) {
+        const what = `${job.spec.method} ${job.spec.url}`;
+        if (count > 1) throw new Error(`job ${what} was finished ${count} times`);
+        if (count === 0 && !cancelled.has(job)) throw new Error(`job ${what} was never finished nor cancelled`);
+      }
     },
   };
 }

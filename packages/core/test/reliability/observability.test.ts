@@ -52,7 +52,7 @@ function record(): { events: Event[]; of(urlPart: string): Event[]; stop(): void
 const allowedKeys = new Set(['id', 'request', 'status', 'at', 'error']);
 
 describe('diagnostics_channel', () => {
-  it('the channels are named threadfetch:request:*', () => {
+  it('the channels are named threadfetch:request:* and threadfetch:worker:*', () => {
     assert.deepEqual(
       { ...channels },
       {
@@ -61,6 +61,7 @@ describe('diagnostics_channel', () => {
         headers: 'threadfetch:request:headers',
         end: 'threadfetch:request:end',
         error: 'threadfetch:request:error',
+        workerTerminate: 'threadfetch:worker:terminate',
       },
     );
   });
@@ -160,7 +161,20 @@ describe('stats()', () => {
       const fresh = s.stats();
       assert.deepEqual(
         { ...fresh, workers: [], latency: fresh.latency.count },
-        { queued: 0, inflight: 0, completed: 0, failed: 0, cancelled: 0, crashRetried: 0, workerCrashes: 0, workers: [], latency: 0, pending: 0 },
+        {
+          queued: 0,
+          inflight: 0,
+          completed: 0,
+          failed: 0,
+          cancelled: 0,
+          timedOut: 0,
+          crashRetried: 0,
+          workerCrashes: 0,
+          workersTerminated: 0,
+          workers: [],
+          latency: 0,
+          pending: 0,
+        },
       );
       await s.get('/ok');
       const a = s.get('/hold?s=a');

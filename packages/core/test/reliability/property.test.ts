@@ -9,9 +9,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Future, FuturesSession, type ThreadfetchError } from '@threadfetch/core';
+import { type Future, FuturesSession, ThreadExecutor, type ThreadfetchError } from '@threadfetch/core';
+import { prng } from '../helpers/random.js';
 import { waitFor } from '../helpers/wait.js';
-import { type Crashy, crashy, type ReliabilityServer, refusedURL, startReliabilityServer } from './helpers.js';
+import { type Crashy, countingExecutor, crashy, type ReliabilityServer, refusedURL, startReliabilityServer } from './helpers.js';
 
 let server: ReliabilityServer;
 before(async () => {
@@ -20,18 +21,6 @@ before(async () => {
 after(async () => {
   await server.close();
 });
-
-/** mulberry32: a small seeded PRNG, so a failing round can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Each kind of request, and how it ends when nothing else happens to it. */
 const expected = {
@@ -80,14 +69,9 @@ function submit(s: FuturesSession<Crashy>, kind: Kind, i: number, random: () => 
 async function round(seed: number, withCrashes: boolean, closeMode: CloseMode): Promise<void> {
   const random = prng(seed);
   const crashRetries = withCrashes ? Math.floor(random() * 2) : 0;
-  const s = new FuturesSession<Crashy>({
-    baseURL: server.url,
-    callbacks: crashy,
-    maxWorkers: 2,
-    concurrencyPerWorker: 8,
-    timeout: 20_000,
-    crashRetries,
-  });
+  // Jobs are counted at the executor: each finished once (a future would hide a second finish).
+  const counted = countingExecutor(new ThreadExecutor({ maxWorkers: 2, concurrencyPerWorker: 8, crashRetries }));
+  const s = new FuturesSession<Crashy>({ baseURL: server.url, callbacks: crashy, timeout: 20_000, executor: counted.executor });
   // Workers up and warm first: otherwise a close that aborts (timeout, force) lands before any worker
   // has started or loaded the callbacks, and every request of the round is aborted.
   await waitFor(() => s.stats().workers.length === 2, 'both workers up');
@@ -134,7 +118,8 @@ async function round(seed: number, withCrashes: boolean, closeMode: CloseMode): 
   if (closeMode === 'drain') await s.close();
   else if (closeMode === 'timeout') await s.close({ timeout: Math.floor(random() * 100) });
   else await s.close({ force: true });
-  await new Promise((resolve) => setImmediate(resolve));
+  await counted.executor.destroy();
+  counted.check();
 
   // A worker died in this round (a crash op may itself have been cancelled after its callback ran).
   const crashed = s.stats().workerCrashes > 0;
@@ -157,12 +142,14 @@ async function round(seed: number, withCrashes: boolean, closeMode: CloseMode): 
 
   const stats = s.stats();
   const ok = ops.filter((op) => op.outcome === 'ok').length + warmUp;
-  const aborted = ops.filter((op) => op.outcome === 'TF_ERR_ABORTED' || op.outcome === 'TF_ERR_TIMEOUT').length;
-  const failed = ops.length + warmUp - ok - aborted;
-  const context = `seed ${seed}: ${JSON.stringify({ ok, aborted, failed, stats })}`;
+  const cancelled = ops.filter((op) => op.outcome === 'TF_ERR_ABORTED').length;
+  const timedOut = ops.filter((op) => op.outcome === 'TF_ERR_TIMEOUT').length;
+  const failed = ops.length + warmUp - ok - cancelled - timedOut;
+  const context = `seed ${seed}: ${JSON.stringify({ ok, cancelled, timedOut, failed, stats })}`;
   assert.equal(stats.queued + stats.inflight, 0, context);
   assert.equal(stats.failed, failed, `failed: ${context}`);
-  assert.equal(stats.cancelled, aborted, `cancelled (cancel(), signals, deadlines, close): ${context}`);
+  assert.equal(stats.cancelled, cancelled, `cancelled (cancel(), signals, close): ${context}`);
+  assert.equal(stats.timedOut, timedOut, `timedOut (deadlines): ${context}`);
   assert.ok(stats.crashRetried <= crashRetries * ops.length, context);
   if (crashRetries === 0) assert.equal(stats.crashRetried, 0, context);
   // A request aborted while its response was already on its way back counts as cancelled only.

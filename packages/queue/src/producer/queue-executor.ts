@@ -136,8 +136,10 @@ export class QueueExecutor implements Executor {
       completed: t.completed,
       failed: t.failed,
       cancelled: t.cancelled,
+      timedOut: t.timedOut,
       crashRetried: t.crashRetried,
       workerCrashes: t.workerCrashes,
+      workersTerminated: t.workersTerminated,
       workers: [],
       latency: t.latency.percentiles(),
     };
@@ -171,13 +173,14 @@ export class QueueExecutor implements Executor {
     entry.added = this.#add(entry);
   }
 
-  cancel(job: Job, _reason: CancelReason): boolean {
+  cancel(job: Job, reason: CancelReason): boolean {
     const entry = this.#byJob.get(job);
     if (!entry || job.state === finished || entry.cancelled) return false;
     entry.cancelled = true;
     this.#entries.delete(entry.id);
     job.state = finished;
-    this.#tally.cancelled += 1;
+    if (reason === 'timeout') this.#tally.timedOut += 1;
+    else this.#tally.cancelled += 1;
     this.#chore(this.#cancelRemote(entry));
     return true;
   }

@@ -24,6 +24,7 @@ import {
 import { redactHeaders, redactUrl } from '../redact.js';
 import { Cancellation } from '../runtime/cancellation.js';
 import { configureAgents } from '../runtime/dispatchers.js';
+import { heartbeat } from '../runtime/heartbeat.js';
 import { type PackedResult, runRequest } from '../runtime/run-request.js';
 import { runTask } from '../runtime/run-task.js';
 
@@ -34,13 +35,15 @@ configureAgents(boot.agent);
 /** In-flight requests of this worker, by id, with what cancelling them needs. */
 const inflight = new Map<number, { cancellation: Cancellation; method: string; url: string }>();
 
+heartbeat.start();
+
 const { port1: lane, port2 } = new MessageChannel();
 lane.on('message', (message: LaneMessage) => {
   if (message.type === MessageType.batch) runBatch(message.specs);
   else if (message.type === MessageType.cancel) cancel(message);
   else if (message.type === MessageType.drain) void drain();
 });
-parentPort?.postMessage({ type: MessageType.hello, threadId, port: port2 } satisfies HelloMessage, [port2]);
+parentPort?.postMessage({ type: MessageType.hello, threadId, port: port2, heartbeat: heartbeat.buffer } satisfies HelloMessage, [port2]);
 
 function cancel(message: CancelMessage): void {
   for (const id of message.ids) {

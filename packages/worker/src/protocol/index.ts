@@ -4,5 +4,6 @@
  */
 export * from '../error-wire.js';
 export { redactHeaders, redactUrl } from '../redact.js';
+export * from './heartbeat.js';
 export * from './messages.js';
 export * from './stream.js';

@@ -35,6 +35,8 @@ export interface HelloMessage {
   readonly type: typeof MessageType.hello;
   readonly threadId: number;
   readonly port: MessagePort;
+  /** The worker's heartbeat (see heartbeat.ts), shared with the main thread. */
+  readonly heartbeat: SharedArrayBuffer;
 }
 
 /** main -> worker, on its lane: requests to run. */

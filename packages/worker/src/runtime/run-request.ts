@@ -20,6 +20,7 @@ import type { Cancellation } from './cancellation.js';
 import { openWithJar } from './cookie-hops.js';
 import { failure } from './failures.js';
 import { followUp } from './follow-up.js';
+import { runCallback } from './heartbeat.js';
 import { openHooks } from './hooks.js';
 import { type OpenResponse, open } from './http.js';
 import { progressReporter, reporter } from './progress.js';
@@ -122,14 +123,15 @@ export async function runRequest(
 }
 
 /**
- * Runs a user callback; what it throws becomes a CallbackError (or the abort reason, if aborted). A
+ * Runs a user callback; what it throws becomes a CallbackError (or the abort reason, if aborted: an
+ * abort ends the wait for the callback's promise at once, see runCallback). A
  * streaming callback that throws the error its body failed with (or one caused by it) fails as reading
  * the body would have without a callback: TF_ERR_BODY_INCOMPLETE, TF_ERR_BODY_TIMEOUT, ...
  */
 async function call(run: () => unknown, spec: RequestSpec, signal: Cancellation, request: RequestRef, bodyFailure?: () => unknown): Promise<unknown> {
   let data: unknown;
   try {
-    data = await run();
+    data = await runCallback(run, signal);
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     const fault = bodyFailure?.();
