@@ -136,6 +136,20 @@ describe('session.run', () => {
     }
   });
 
+  it('the stuck-callback rules apply: a run that never settles lets its slot go; one that blocks gets its worker replaced', async () => {
+    const own = new FuturesSession<Runs>({ callbacks: runs, maxWorkers: 1, concurrencyPerWorker: 1, terminateGrace: 300 });
+    try {
+      const thread = await own.run('threadId');
+      await assert.rejects(own.runWith({ timeout: 200 }, 'neverSettles'), { code: 'TF_ERR_TIMEOUT' });
+      assert.equal(await own.run('threadId'), thread, 'the only slot is free again, on the same worker');
+      await assert.rejects(own.runWith({ timeout: 200 }, 'blocks'), { code: 'TF_ERR_TIMEOUT' });
+      assert.notEqual(await own.run('threadId'), thread, 'a new worker runs the next one');
+      assert.equal(own.stats().workersTerminated, 1);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('a closed session rejects runs with TF_ERR_SESSION_CLOSED; close() waits for runs', async () => {
     const own = new FuturesSession<Runs>({ callbacks: runs, maxWorkers: 1 });
     const running = own.run('upper', 'drained');

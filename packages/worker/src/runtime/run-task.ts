@@ -6,6 +6,7 @@ import type { CallbackContext } from './background-response.js';
 import { findExport } from './callbacks.js';
 import type { Cancellation } from './cancellation.js';
 import { followUp } from './follow-up.js';
+import { runCallback } from './heartbeat.js';
 import { openHooks } from './hooks.js';
 import { type PackedResult, transferable } from './run-request.js';
 
@@ -37,7 +38,8 @@ const noHeaders: SuccessEnvelope['headers'] = Object.freeze({});
 /**
  * Calls `spec.run.name` with `this` set to its {@link RunContext} and the arguments spread, and packs
  * its awaited value (bytes in it transferred). A function that throws or rejects fails the run with
- * TF_ERR_CALLBACK_FAILED; once the run is cancelled or past its deadline, it fails with that reason.
+ * TF_ERR_CALLBACK_FAILED; once the run is cancelled or past its deadline, it fails with that reason at
+ * once (runCallback), and the executor's rules for a worker that keeps it apply as to a callback.
  */
 export async function runTask(spec: RequestSpec & { readonly run: RunSpec }, signal: Cancellation, received: number): Promise<PackedResult> {
   const request: RequestRef = { method: spec.method, url: spec.url };
@@ -56,7 +58,7 @@ export async function runTask(spec: RequestSpec & { readonly run: RunSpec }, sig
     times[1] = epochNow();
     let data: unknown;
     try {
-      data = await fn.apply(ctx, run.args as unknown[]);
+      data = await runCallback(() => fn.apply(ctx, run.args as unknown[]), signal);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       throw new CallbackError(`run "${run.name}" failed: ${(error as Error)?.message ?? error}`, { cause: error, request });
