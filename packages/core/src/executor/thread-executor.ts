@@ -25,6 +25,7 @@ import { type Executor, type Job, JobState } from './job.js';
 import { JobQueue } from './job-queue.js';
 import { Lane } from './lane.js';
 import { type ExecutorOptions, type ResolvedExecutorOptions, resolveExecutorOptions } from './options.js';
+import { OriginGate } from './origin-gate.js';
 import { type ExecutorStats, Tally } from './stats.js';
 
 const log = debuglog('threadfetch');
@@ -55,9 +56,13 @@ export class ThreadExecutor implements Executor {
   /** Jobs in the outbox or on a lane. */
   #inflight = 0;
   #destroyed = false;
+  /** The pool-wide per-origin limit, when `poolConnectionsPerOrigin` is set. */
+  readonly #origins: OriginGate | undefined;
 
   constructor(options: ExecutorOptions = {}) {
     this.options = resolveExecutorOptions(options, availableParallelism());
+    const perOrigin = this.options.poolConnectionsPerOrigin;
+    this.#origins = perOrigin === undefined ? undefined : new OriginGate(perOrigin);
     const boot: WorkerBootData = {
       agent: { connectionsPerOrigin: this.options.connectionsPerOrigin, keepAliveTimeout: this.options.keepAliveTimeout },
     };
@@ -76,9 +81,9 @@ export class ThreadExecutor implements Executor {
     this.#pool.on('error', (error: unknown) => log('pool error: %o', error));
   }
 
-  /** Requests waiting on the main thread for a free slot. */
+  /** Requests waiting on the main thread for a free slot (or for their origin's, under poolConnectionsPerOrigin). */
   get queued(): number {
-    return this.#queue.size;
+    return this.#queue.size + (this.#origins?.waiting ?? 0);
   }
 
   /** Requests sent to workers and not yet back. */
@@ -96,7 +101,7 @@ export class ThreadExecutor implements Executor {
     const t = this.#tally;
     const now = Date.now();
     return {
-      queued: this.#queue.size,
+      queued: this.#queue.size + (this.#origins?.waiting ?? 0),
       inflight: this.#inflight,
       completed: t.completed,
       failed: t.failed,
@@ -128,6 +133,15 @@ export class ThreadExecutor implements Executor {
       this.#fail(job, new SessionClosedError('the executor is shut down', { request: job.ref }));
       return;
     }
+    if (this.#origins && !this.#origins.admit(job)) {
+      job.state = JobState.queued;
+      return;
+    }
+    this.#enqueue(job);
+  }
+
+  /** Sends the job, or queues it for a free slot; past maxQueue it fails. */
+  #enqueue(job: Job): void {
     if (this.#inflight < this.#capacity) {
       this.#send(job);
       return;
@@ -145,8 +159,9 @@ export class ThreadExecutor implements Executor {
     if (reason === 'timeout') this.#tally.timedOut += 1;
     else this.#tally.cancelled += 1;
     if (job.state === JobState.queued) {
-      this.#queue.remove(job);
+      if (!this.#origins?.withdraw(job)) this.#queue.remove(job);
       job.state = JobState.finished;
+      this.#releaseOrigin(job);
       return true;
     }
     const waiting = this.#outbox.indexOf(job);
@@ -154,6 +169,7 @@ export class ThreadExecutor implements Executor {
       this.#outbox.splice(waiting, 1);
       this.#inflight -= 1;
       job.state = JobState.finished;
+      this.#releaseOrigin(job);
       this.#pump();
       return true;
     }
@@ -171,7 +187,7 @@ export class ThreadExecutor implements Executor {
   async destroy(): Promise<void> {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    const unsent = [...this.#queue.drain(), ...this.#outbox.splice(0)];
+    const unsent = [...(this.#origins?.drain() ?? []), ...this.#queue.drain(), ...this.#outbox.splice(0)];
     for (const job of unsent) this.#fail(job, new SessionClosedError('the executor shut down before the request was sent', { request: job.ref }));
     // Lines the workers logged are still on their way to the main thread: let them arrive first.
     await Promise.all([...this.#lanes.values()].map((lane) => lane.drain(drainLimitMs)));
@@ -259,7 +275,9 @@ export class ThreadExecutor implements Executor {
     for (const job of this.#outbox) {
       let best = 0;
       for (let i = 1; i < lanes.length; i++) if ((load[i] as number) < (load[best] as number)) best = i;
+      best = this.#pinned(job, lanes) ?? best;
       if ((load[best] as number) >= limit) break;
+      this.#origins?.placed(job, (lanes[best] as Lane).threadId);
       load[best] = (load[best] as number) + 1;
       (batches[best] as Job[]).push(job);
       job.sentAt = now;
@@ -293,6 +311,7 @@ export class ThreadExecutor implements Executor {
         diagnostics.workerEvents(job, envelope);
       }
       job.finish(envelope);
+      this.#releaseOrigin(job);
     }
     this.#pump();
   }
@@ -306,6 +325,7 @@ export class ThreadExecutor implements Executor {
     if (this.#lanes.get(lane.threadId) !== lane) return;
     this.#lanes.delete(lane.threadId);
     lane.close();
+    this.#origins?.forget(lane.threadId);
     const jobs = [...lane.jobs.values()];
     lane.jobs.clear();
     for (const job of jobs) removePartial(job);
@@ -351,6 +371,21 @@ export class ThreadExecutor implements Executor {
     job.state = JobState.finished;
     if (!this.#cancelled.delete(job.spec.id)) this.#tally.failed += 1;
     job.finish(error);
+    this.#releaseOrigin(job);
+  }
+
+  /** The lane `job` must go to under poolConnectionsPerOrigin (its origin slot's worker), if it is live. */
+  #pinned(job: Job, lanes: readonly Lane[]): number | undefined {
+    const thread = this.#origins?.threadFor(job);
+    if (thread === undefined) return undefined;
+    const at = lanes.findIndex((lane) => lane.threadId === thread);
+    return at === -1 ? undefined : at;
+  }
+
+  /** A job is over: its origin slot, if it held one, goes to the next request waiting for it. */
+  #releaseOrigin(job: Job): void {
+    const next = this.#origins?.release(job);
+    if (next) this.#enqueue(next);
   }
 
   /** Moves waiting jobs into free slots, and sends what waits in the outbox where lanes have room. */
