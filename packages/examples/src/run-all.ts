@@ -12,6 +12,7 @@ const examples: readonly [file: string, args: readonly string[]][] = [
   ['shared-executor.js', []],
   ['progress.js', []],
   ['streaming.js', []],
+  ['json-reduce.js', []],
   ['cancellation.js', []],
   ['distributed.js', []],
   ['demo.js', ['--requests', '16']],
