@@ -7,6 +7,7 @@ import { once } from 'node:events';
 
 const examples: readonly [file: string, args: readonly string[]][] = [
   ['quick-start.js', []],
+  ['asynckit.js', []],
   ['cpu-heavy.js', []],
   ['crawler.js', []],
   ['shared-executor.js', []],
