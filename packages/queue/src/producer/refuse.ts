@@ -7,7 +7,6 @@ import type { RequestSpec } from '@threadfetch/worker/protocol';
  * caller's machine; saveTo writes on the worker's machine, so it needs `allowSaveTo`.
  */
 export function unsupportedOption(spec: RequestSpec, allowSaveTo: boolean): string | undefined {
-  if (spec.run) return "session.run() (runs go to this machine's worker threads)";
   if (spec.stream) return 'session.stream() (the body streams through a port on this machine)';
   if (spec.hooks || spec.hookNames) return 'hooks (functions on this machine)';
   if (spec.cookies) return 'a session cookie jar (it lives on this machine; send a cookie header instead)';
