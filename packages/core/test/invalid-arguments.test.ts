@@ -128,3 +128,28 @@ describe('constructor options are validated at once (TypeError naming the option
     );
   });
 });
+
+describe('options.executor', () => {
+  it('must be an Executor: another session, {}, null-ish objects or the class are refused naming the option', async () => {
+    const other = new FuturesSession({ maxWorkers: 1 });
+    try {
+      for (const [what, bad, hint] of [
+        ['another session', other, /pass `session\.executor`/],
+        ['an empty object', {}, /missing submit, cancel, destroy, stats/],
+        ['the class', ThreadExecutor, /pass an instance/],
+        ['a number', 3, /options\.executor/],
+      ] as const) {
+        assert.throws(
+          () => new FuturesSession({ executor: bad as never }),
+          (e: unknown) => isInvalidArgument(e) && /options\.executor must be an Executor/.test((e as Error).message) && hint.test((e as Error).message),
+          what,
+        );
+      }
+      const shared = new FuturesSession({ executor: other.executor });
+      assert.equal(shared.executor, other.executor, 'a real executor is taken');
+      await shared.close();
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -37,6 +37,9 @@ const workerEntry = import.meta.resolve('@threadfetch/worker/entry');
  */
 const drainLimitMs = 1_000;
 
+/** How long close waits for workers still starting (loading their entry module) before ending them. */
+const startLimitMs = 10_000;
+
 /** Methods that may be sent twice (RFC 9110 9.2.2). */
 const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
@@ -189,10 +192,22 @@ export class ThreadExecutor implements Executor {
     this.#destroyed = true;
     const unsent = [...(this.#origins?.drain() ?? []), ...this.#queue.drain(), ...this.#outbox.splice(0)];
     for (const job of unsent) this.#fail(job, new SessionClosedError('the executor shut down before the request was sent', { request: job.ref }));
+    // A worker terminated while it is still loading its entry module can abort the whole process (a
+    // V8 fatal error in Node's module loader): let every worker finish starting first, within reason.
+    await this.#started(startLimitMs);
     // Lines the workers logged are still on their way to the main thread: let them arrive first.
     await Promise.all([...this.#lanes.values()].map((lane) => lane.drain(drainLimitMs)));
+    await this.#started(startLimitMs);
     await this.#pool.destroy();
     for (const lane of [...this.#lanes.values()]) this.#onExit(lane);
+  }
+
+  /** Resolves once every thread of the pool has said hello (or exited), or after `ms`. */
+  async #started(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (this.#pool.threads.some((worker) => !this.#lanes.has(worker.threadId)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
 /** after(): start work from the results of other futures (asynckit's chained work), as one future. */
-import { AbortedError, DependencyError, InvalidArgumentError } from '@threadfetch/worker';
+import { AbortedError, CallbackError, DependencyError, InvalidArgumentError, ThreadfetchError } from '@threadfetch/worker';
 import { Future, kControl } from './future.js';
 
 /** The resolved values of a tuple of futures. */
@@ -43,7 +43,7 @@ export function after<const F extends readonly Future<unknown, unknown>[], D, R>
       try {
         inner = make(results as Results<F>);
       } catch (error) {
-        control.reject(error instanceof Error ? error : new Error(String(error)));
+        control.reject(wrapThrown(error));
         return;
       }
       if (!(inner instanceof Future)) {
@@ -84,4 +84,10 @@ function describe(value: unknown): string {
   } catch {
     return 'an object';
   }
+}
+
+/** What `make` threw, as a coded error: a threadfetch error as it is, anything else a CallbackError with it as `cause`. */
+function wrapThrown(error: unknown): Error {
+  if (error instanceof ThreadfetchError || error instanceof InvalidArgumentError) return error;
+  return new CallbackError(`after(): make threw: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }

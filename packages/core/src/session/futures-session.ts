@@ -19,6 +19,7 @@ import { text } from './validate.js';
 
 const log = debuglog('threadfetch');
 let nextId = 1;
+const closeWarnAfterMs = 10_000;
 
 /** Options of {@link FuturesSession.close}. */
 export interface CloseOptions {
@@ -26,6 +27,12 @@ export interface CloseOptions {
   readonly force?: boolean;
   /** Milliseconds to drain before aborting what is left. @default undefined (drain fully) */
   readonly timeout?: number;
+  /**
+   * Milliseconds of draining after which a process warning (code `TF_WARN_CLOSE_WAITING`) names what
+   * close() still waits for: most often a `session.stream()` body nobody reads or cancels. Infinity
+   * never warns. @default 10000
+   */
+  readonly warnAfter?: number;
 }
 
 type Opts<M, B extends BackgroundName<M> | undefined> = RequestOptions<M, B>;
@@ -107,15 +114,16 @@ export class FuturesSession<M = AnyCallbacks> {
   /**
    * Resolves when the response headers arrive, with `body` a ReadableStream fed by chunks transferred
    * from the worker, with backpressure. `timeout` covers the wait for the headers; `bodyTimeout` the
-   * stalls after. Any method: `stream(url, { method: 'POST', json })`. Not with `background`.
+   * stalls after. Any method: `stream(url, { method: 'POST', json })`. Not with `background` or `saveTo`.
    */
   stream(url: string | URL, options?: RequestOptions<M, undefined> & { readonly method?: string }): Future<undefined, StreamResponse> {
     const { method = 'GET', ...rest } = options ?? {};
-    if ((rest as { background?: unknown }).background !== undefined) {
+    const refused =
+      (rest as { background?: unknown }).background !== undefined ? 'background' : (rest as { saveTo?: unknown }).saveTo !== undefined ? 'saveTo' : undefined;
+    if (refused !== undefined) {
+      const instead = refused === 'background' ? 'use a streaming callback with get() instead' : 'use get() with saveTo, or write the stream yourself';
       const future = new Future<undefined, StreamResponse>({ method: text(method), url: text(url) });
-      future[kControl].reject(
-        new InvalidArgumentError(`stream() does not take background; use a streaming callback with get() instead (${text(method)} ${text(url)})`),
-      );
+      future[kControl].reject(new InvalidArgumentError(`stream() does not take ${refused}; ${instead} (${text(method)} ${text(url)})`));
       return future;
     }
     return this.#submit(method, url, rest, true) as unknown as Future<undefined, StreamResponse>;
@@ -212,15 +220,19 @@ export class FuturesSession<M = AnyCallbacks> {
    * most that long, then aborts. Calling it again returns the same promise.
    */
   close(options: CloseOptions = {}): Promise<void> {
+    const problem = checkCloseOptions(options);
+    if (problem) return Promise.reject(new InvalidArgumentError(problem));
     this.#closing ??= this.#close(options);
     return this.#closing;
   }
 
   async #close(options: CloseOptions): Promise<void> {
-    const { force = false, timeout } = options;
+    const { force = false, timeout, warnAfter = closeWarnAfterMs } = options;
     if (force) this.#abortAll();
     else if (this.#pending.size > 0) {
       const drained = new Promise<void>((resolve) => this.#drained.push(resolve));
+      const warning = warnAfter < (timeout ?? Number.POSITIVE_INFINITY) ? setTimeout(() => this.#warnWaiting(warnAfter), warnAfter) : undefined;
+      drained.then(() => clearTimeout(warning));
       if (timeout === undefined) await drained;
       else {
         let timer: NodeJS.Timeout | undefined;
@@ -235,6 +247,22 @@ export class FuturesSession<M = AnyCallbacks> {
     if (this.#ownsExecutor) await this.executor.destroy();
   }
 
+  /** close() has drained for `ms` and still waits: says for what, as a process warning and a debug line. */
+  #warnWaiting(ms: number): void {
+    const calls = [...this.#pending];
+    const streams = calls.filter((call) => call.spec.stream !== undefined).length;
+    const named = calls
+      .slice(0, 3)
+      .map((call) => `${call.spec.method} ${redactUrl(call.spec.url)}`)
+      .join(', ');
+    const message =
+      `session.close() has waited ${ms} ms for ${calls.length} request(s), ${streams} of them session.stream() ` +
+      `bodies not yet read to their end or cancelled (${named}${calls.length > 3 ? ', ...' : ''}); ` +
+      'read or cancel each stream body, or pass close({ timeout }) or close({ force: true })';
+    log('%s', message);
+    process.emitWarning(message, { code: 'TF_WARN_CLOSE_WAITING' });
+  }
+
   #abortAll(): void {
     for (const call of [...this.#pending]) call.abort(new AbortedError('aborted by session.close()', { request: call.ref }), 'close');
   }
@@ -242,4 +270,21 @@ export class FuturesSession<M = AnyCallbacks> {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** What is wrong with close()'s options, if anything. */
+function checkCloseOptions(options: unknown): string | undefined {
+  if (options === null || typeof options !== 'object') return `close() options must be an object, got ${text(options)}`;
+  const { force, timeout, warnAfter, ...rest } = options as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) return `unknown close() option "${unknown[0]}"; allowed: force, timeout, warnAfter`;
+  if (force !== undefined && typeof force !== 'boolean') return `close() option force must be a boolean, got ${text(force)}`;
+  for (const [name, value] of [
+    ['timeout', timeout],
+    ['warnAfter', warnAfter],
+  ] as const) {
+    if (value !== undefined && !(typeof value === 'number' && value >= 0))
+      return `close() option ${name} must be a non-negative number of ms, got ${text(value)}`;
+  }
+  return undefined;
 }

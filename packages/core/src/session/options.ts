@@ -68,6 +68,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
       throw new InvalidArgumentError(`unknown option "${key}"; allowed: ${[...sessionKeys, ...executorOptionNames].join(', ')}`);
     }
   }
+  checkExecutor(options.executor);
   return {
     callbacks: resolveCallbacks(options.callbacks),
     baseURL: resolveBase(options.baseURL),
@@ -101,4 +102,18 @@ function resolveBase(value: URL | string | undefined): string | undefined {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`options.baseURL must use http: or https:, got ${url.protocol}`);
   return url.href.endsWith('/') ? url.href : `${url.href}/`;
+}
+
+/** An executor is anything with the Executor contract's methods: not another session, the class, or `{}`. */
+function checkExecutor(value: unknown): void {
+  if (value === undefined) return;
+  const methods = ['submit', 'cancel', 'destroy', 'stats'] as const;
+  const missing = value !== null && typeof value === 'object' ? methods.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function') : methods;
+  if (missing.length === 0) return;
+  const hint = value !== null && typeof value === 'object' && 'executor' in value ? " (to share a session's threads, pass `session.executor`)" : '';
+  const got =
+    typeof value === 'function'
+      ? `a function or class (${(value as { name?: string }).name || 'anonymous'}); pass an instance`
+      : `missing ${missing.join(', ')}`;
+  throw new InvalidArgumentError(`options.executor must be an Executor (submit, cancel, destroy and stats methods): ${got}${hint}`);
 }

@@ -118,6 +118,22 @@ describe('after()', () => {
     assert.equal(next.cancelled, false, 'it failed; nobody cancelled it');
   });
 
+  it('a make that throws rejects with a coded error, the thrown value as cause; a coded error as it is', async () => {
+    const thrown = new Error('make says no');
+    const plain = after([session.get('/pages/1')], () => {
+      throw thrown;
+    });
+    const error = await plain.then(
+      () => assert.fail('it should reject'),
+      (e: unknown) => e as ThreadfetchError,
+    );
+    assert.equal(error.code, 'TF_ERR_CALLBACK_FAILED');
+    assert.match(error.message, /make threw: make says no/);
+    assert.equal(error.cause, thrown);
+    const coded = after([session.get('/pages/1')], () => session.get('/pages/1', { tiemout: 1 } as never));
+    await assert.rejects(coded, (e: ThreadfetchError) => e.code === 'TF_ERR_INVALID_ARGUMENT');
+  });
+
   it('chains: a future made by after() can be the dependency of another', async () => {
     const one = session.get('/pages/1', { background: 'json' });
     const two = after([one], ([a]) => session.get((a.data as { next: string }).next, { background: 'json' }));
@@ -136,13 +152,6 @@ describe('after()', () => {
     assert.equal(notDone.size, 0);
     assert.equal(next.done, true);
     assert.deepEqual((await next.result()).data, { items: [5, 50], next: null });
-  });
-
-  it('make that throws rejects the future with its error', async () => {
-    const next = after([session.get('/ok')], () => {
-      throw new RangeError('no way');
-    });
-    await assert.rejects(next, (e: Error) => e instanceof RangeError && /no way/.test(e.message));
   });
 
   it('make that returns something other than a Future rejects with a TypeError saying so', async () => {

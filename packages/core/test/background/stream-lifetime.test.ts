@@ -92,3 +92,37 @@ describe('a stream outlived by its worker', () => {
     await session.close();
   });
 });
+
+describe('close() waiting for a stream nobody reads', () => {
+  it('warns after warnAfter, naming the stream; cancelling the body lets close() end', async () => {
+    const session = new FuturesSession({ baseURL: server.url, maxWorkers: 1 });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => {
+      if ((warning as { code?: string }).code === 'TF_WARN_CLOSE_WAITING') warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      const res = await session.stream('/download', { query: { size: 5_000_000, chunk: 65_536 } });
+      let closed = false;
+      const closing = session.close({ warnAfter: 100 }).then(() => (closed = true));
+      await waitFor(() => warnings.length === 1, 'the warning');
+      assert.match(warnings[0]?.message ?? '', /waited 100 ms for 1 request\(s\), 1 of them session\.stream\(\) bodies/);
+      assert.ok(warnings[0]?.message.includes(`GET ${server.url}/download`), warnings[0]?.message);
+      assert.equal(closed, false, 'still waiting: the body is neither read nor cancelled');
+      await res.body.cancel();
+      await closing;
+      assert.equal(warnings.length, 1, 'one warning');
+    } finally {
+      process.off('warning', onWarning);
+      await session.close({ force: true });
+    }
+  });
+
+  it('close() options are validated: the promise rejects with TF_ERR_INVALID_ARGUMENT', async () => {
+    const session = new FuturesSession({ maxWorkers: 1 });
+    for (const bad of [{ warnAfter: -1 }, { timeout: '100' }, { force: 1 }, { forse: true }, null]) {
+      await assert.rejects(session.close(bad as never), { code: 'TF_ERR_INVALID_ARGUMENT' }, JSON.stringify(bad));
+    }
+    await session.close();
+  });
+});

@@ -163,6 +163,13 @@ describe('session.stream', () => {
     assert.equal(seen?.body, '{"a":1}');
   });
 
+  it('saveTo is refused, never ignored: TF_ERR_INVALID_ARGUMENT naming it', async () => {
+    await assert.rejects(
+      session.stream('/ok', { saveTo: '/tmp/threadfetch-never-written' } as never),
+      (e: ThreadfetchError) => e.code === 'TF_ERR_INVALID_ARGUMENT' && /does not take saveTo/.test(e.message),
+    );
+  });
+
   it('background is refused: TF_ERR_INVALID_ARGUMENT', async () => {
     await assert.rejects(session.stream('/ok', { background: 'json' } as never), (e: ThreadfetchError) => e.code === 'TF_ERR_INVALID_ARGUMENT');
   });

@@ -56,7 +56,10 @@ async function round(seed: number, crashRetries: number): Promise<void> {
     const total = names.reduce((sum, k) => sum + kinds[k].weight, 0);
     const pick = (): Kind => {
       let r = random() * total;
-      for (const k of names) if ((r -= kinds[k].weight) < 0) return k;
+      for (const k of names) {
+        r -= kinds[k].weight;
+        if (r < 0) return k;
+      }
       return 'fine';
     };
     const ops: Op[] = [];

@@ -114,3 +114,13 @@ describe('the process exits by itself after close()', () => {
     });
   }
 });
+
+describe('close() while the workers are still starting', () => {
+  it('never aborts the process: 30 sessions closed during start-up, in every mode, and it exits with code 0', async () => {
+    const child = await runChild('startup-close-child.js', ['30'], { limitMs: 120_000 });
+    assert.equal(child.killed, false, `the child did not exit by itself and was killed; stderr: ${child.stderr}`);
+    assert.equal(child.signal, null, `the child died of ${child.signal}: ${child.stderr.slice(0, 2000)}`);
+    assert.equal(child.code, 0, child.stderr.slice(0, 2000));
+    assert.equal(child.stdout.trim(), 'closed 30');
+  });
+});

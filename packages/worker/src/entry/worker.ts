@@ -43,7 +43,11 @@ lane.on('message', (message: LaneMessage) => {
   else if (message.type === MessageType.cancel) cancel(message);
   else if (message.type === MessageType.drain) void drain();
 });
-parentPort?.postMessage({ type: MessageType.hello, threadId, port: port2, heartbeat: heartbeat.buffer } satisfies HelloMessage, [port2]);
+// Hello once this module has finished evaluating: the main thread may end a worker that said hello,
+// and ending one still inside Node's module loader can abort the process.
+setImmediate(() => {
+  parentPort?.postMessage({ type: MessageType.hello, threadId, port: port2, heartbeat: heartbeat.buffer } satisfies HelloMessage, [port2]);
+});
 
 function cancel(message: CancelMessage): void {
   for (const id of message.ids) {
