@@ -33,6 +33,7 @@ export {
   NetworkError,
   NotSupportedError,
   ProtocolError,
+  QueueDataLostError,
   QueueFullError,
   RemoteError,
   type RequestRef,
