@@ -64,10 +64,17 @@ function snapshot(res: Response): ResponseSnapshot {
  * The arguments as they will arrive in the worker, and the buffers to transfer with them. The caller's
  * own ArrayBuffers and whole typed-array views (top level) are moved: they are detached here. Values
  * that came from futures are copied, so that the futures keep theirs. Throws InvalidArgumentError
- * naming the first argument that cannot be cloned (a function, a Promise, a class with private state).
+ * naming the first argument that cannot be cloned (a function, a Promise, a symbol), or that holds a
+ * future inside it (only top-level futures are awaited; cloned, one would arrive as an empty object).
  */
 export function movableArguments(name: string, settled: SettledArguments): { args: unknown[]; transfer: ArrayBuffer[] } {
   const { values, fromFutures } = settled;
+  values.forEach((value, i) => {
+    const path = fromFutures[i] ? undefined : futureInside(value, `argument ${i}`, 0);
+    if (path !== undefined) {
+      throw new InvalidArgumentError(`run("${name}"): ${path} is a Future; only futures passed as arguments themselves are awaited: pass it as one`);
+    }
+  });
   const transfer: ArrayBuffer[] = [];
   const moved: number[] = [];
   values.forEach((value, i) => {
@@ -94,6 +101,30 @@ export function movableArguments(name: string, settled: SettledArguments): { arg
     if (buffer) clonedBuffers.add(buffer);
   }
   return { args, transfer: [...clonedBuffers] };
+}
+
+/** Levels of arrays and plain objects looked into for a future, and entries looked at per level. */
+const lookDepth = 3;
+const lookWidth = 1_000;
+
+/** Where a Future sits inside `value` (arrays and plain objects, a few levels down), or undefined. */
+function futureInside(value: unknown, path: string, depth: number): string | undefined {
+  if (depth > 0 && value instanceof Future) return path;
+  if (depth >= lookDepth || value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < Math.min(value.length, lookWidth); i++) {
+      const found = futureInside(value[i], `${path}[${i}]`, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  for (const key of Object.keys(value).slice(0, lookWidth)) {
+    const found = futureInside((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** The ArrayBuffer `value` is, or wholly views; undefined for anything else (a view over part of one is copied). */

@@ -63,6 +63,8 @@ describe('session.run', () => {
       return true;
     });
     await assert.rejects(untyped.run('add', Promise.resolve(1), 2), /argument 0 \(a Promise; pass a Future\)/);
+    const nested = untyped.run('add', { value: [session.run('add', 1, 1)] }, 2);
+    await assert.rejects(nested, /run\("add"\): argument 0.value\[0\] is a Future; only futures passed as arguments themselves are awaited/);
     await assert.rejects(untyped.run(42 as unknown as string), { code: 'TF_ERR_INVALID_ARGUMENT' });
     await assert.rejects(untyped.runWith({ timout: 5 } as never, 'add', 1, 2), /unknown run option "timout"/);
     await assert.rejects(untyped.runWith({ timeout: -1 }, 'add', 1, 2), { code: 'TF_ERR_INVALID_ARGUMENT' });
@@ -160,3 +162,4 @@ describe('session.run', () => {
     assert.equal(await running, 'DRAINED');
   });
 });
+

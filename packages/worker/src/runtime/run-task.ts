@@ -22,7 +22,7 @@ export interface ResponseSnapshot<D = unknown> {
   readonly statusText: string;
   /** true for a 2xx status. */
   readonly ok: boolean;
-  /** Lower-case names; repeated headers joined with `, `. */
+  /** Lower-case names; repeated headers joined with `, ` (of several set-cookie, the last). */
   readonly headers: Readonly<Record<string, string>>;
   /** The final URL. */
   readonly url: string;
