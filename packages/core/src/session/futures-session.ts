@@ -209,6 +209,7 @@ export class FuturesSession<M = AnyCallbacks> {
       return future;
     }
     this.#pending.add(run);
+    diagnostics.created(run);
     run.onDone(this.#callOver);
     run.start();
     return future;

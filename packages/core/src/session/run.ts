@@ -8,6 +8,7 @@ import { type CancelReason, deserializeError, type RequestSpec, type ResultEnvel
 import { type Endpoint, expose } from 'comlink';
 import { type Executor, type Job, JobState } from '../executor/job.js';
 import type { FutureControl, FutureOwner } from '../future/future.js';
+import * as diagnostics from '../observe/diagnostics.js';
 import { addDeadline, type Deadline, type Expiring, removeDeadline } from './deadlines.js';
 import type { ResolvedSessionOptions } from './options.js';
 import { checkHooks } from './request-options.js';
@@ -134,7 +135,8 @@ export class RunCall implements Job, FutureOwner, Expiring {
   /** Runs report no progress. */
   progress(): void {}
 
-  settled(): void {
+  settled(error: Error | undefined): void {
+    diagnostics.settled(this, error, undefined);
     this.#port?.close();
     this.#stopWaiting?.();
     if (this.#deadline) removeDeadline(this.#deadline);

@@ -1,8 +1,9 @@
 /** session.run(): a callbacks module's export on a worker thread, its errors, bytes, deadline, cancel and context. */
 import assert from 'node:assert/strict';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { after, before, describe, it } from 'node:test';
 import { threadId as mainThreadId } from 'node:worker_threads';
-import { FuturesSession } from '@threadfetch/core';
+import { channels, FuturesSession } from '@threadfetch/core';
 import { sendJson, startServer, type TestServer } from '../helpers/server.js';
 
 type Runs = typeof import('./fixtures/runs.js');
@@ -163,3 +164,23 @@ describe('session.run', () => {
   });
 });
 
+describe('session.run diagnostics', () => {
+  it('publishes create, start and end (or error) as { method: RUN, url: name }', async () => {
+    const seen: string[] = [];
+    const listeners = Object.entries({ create: channels.create, start: channels.start, end: channels.end, error: channels.error }).map(([what, name]) => {
+      const listener = (message: unknown) => {
+        const { request } = message as { request: { method: string; url: string } };
+        if (request.method === 'RUN') seen.push(`${what} ${request.url}`);
+      };
+      diagnosticsChannel.subscribe(name, listener);
+      return () => diagnosticsChannel.unsubscribe(name, listener);
+    });
+    try {
+      await session.run('add', 1, 2);
+      await assert.rejects(session.run('fails', 'x'));
+    } finally {
+      for (const off of listeners) off();
+    }
+    assert.deepEqual(seen, ['create add', 'start add', 'end add', 'create fails', 'start fails', 'error fails']);
+  });
+});
