@@ -22,7 +22,7 @@ export interface ExecutorOptions {
   readonly connectionsPerOrigin?: number;
   /**
    * Connections per origin for the whole pool, all workers together (geventhttpclient's `concurrency`):
-   * requests to an origin beyond it wait on the main thread. Counted by the request's origin (not its
+   * requests to an origin beyond it wait on the main thread (counted against `maxQueue`). Counted by the request's origin (not its
    * redirect hops, nor `ctx.request` follow-ups), per session transport settings. @default undefined (no pool-wide limit)
    */
   readonly poolConnectionsPerOrigin?: number;

@@ -138,6 +138,11 @@ export class ThreadExecutor implements Executor {
     }
     if (this.#origins && !this.#origins.admit(job)) {
       job.state = JobState.queued;
+      // Waiting for its origin counts against maxQueue as waiting for a slot does.
+      if (this.#queue.size + this.#origins.waiting > this.options.maxQueue) {
+        this.#origins.withdraw(job);
+        this.#fail(job, new QueueFullError(`more than maxQueue (${this.options.maxQueue}) requests are waiting`, { request: job.ref }));
+      }
       return;
     }
     this.#enqueue(job);

@@ -99,6 +99,20 @@ describe('connections per origin', () => {
     }
   });
 
+  it('requests waiting for their origin count against maxQueue', async () => {
+    const { server, held } = await countingServer();
+    const session = new FuturesSession({ baseURL: server.url, maxWorkers: 1, poolConnectionsPerOrigin: 1, maxQueue: 1 });
+    try {
+      const first = session.get('/hold/first');
+      const second = session.get('/hold/second');
+      await assert.rejects(session.get('/hold/third'), { code: 'TF_ERR_QUEUE_FULL' });
+      await releaseUntilDone(held, [first, second]);
+      assert.equal((await second).status, 200);
+    } finally {
+      await session.close();
+    }
+  });
+
   it('poolConnectionsPerOrigin must be a positive integer', () => {
     assert.throws(() => new FuturesSession({ poolConnectionsPerOrigin: 0 }), /options.poolConnectionsPerOrigin must be a positive integer/);
   });
