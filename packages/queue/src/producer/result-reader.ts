@@ -93,14 +93,22 @@ export class ResultReader {
     await ack.exec();
   }
 
-  /** `move`, with its connection dropped and made again each time it stays unanswered past its timeout plus graceMs. */
+  /**
+   * `move`, with its connection dropped and made again each time it stays unanswered past its timeout
+   * plus graceMs. The watchdog never keeps the process alive, and stops once the executor shuts down:
+   * a move left waiting on a connection destroy() ended may never settle.
+   */
   async #watched(move: Promise<Buffer | null>): Promise<Buffer | null> {
-    const { redis, blockMs } = this.#o;
+    const { redis, blockMs, done } = this.#o;
     const timer = setInterval(() => {
+      if (done()) {
+        clearInterval(timer);
+        return;
+      }
       if (redis.status !== 'ready') return;
       log('the result connection answered nothing for %d ms: reconnecting', blockMs + graceMs);
       redis.disconnect(true);
-    }, blockMs + graceMs);
+    }, blockMs + graceMs).unref();
     try {
       return await move;
     } finally {
