@@ -9,6 +9,8 @@ export type {
   CallbackContext,
   FollowUpRequest,
   Hooks,
+  ResponseSnapshot,
+  RunContext,
   StreamingBackgroundResponse,
   StreamingCallback,
 } from '@threadfetch/worker';
@@ -31,6 +33,7 @@ export {
   NetworkError,
   NotSupportedError,
   ProtocolError,
+  QueueDataLostError,
   QueueFullError,
   RemoteError,
   type RequestRef,
@@ -57,13 +60,13 @@ export { type ExecutorStats, type LatencyPercentiles, Tally, type WorkerLoad } f
 export { ThreadExecutor } from './executor/thread-executor.js';
 export { after, type Results } from './future/after.js';
 export { type AsCompletedOptions, asCompleted, type CompletedFuture } from './future/as-completed.js';
-export { Future } from './future/future.js';
+export { Future, type FutureResolvers } from './future/future.js';
 export { ReturnWhen, type WaitOptions, type WaitResult, wait } from './future/wait.js';
 export { channels } from './observe/diagnostics.js';
 export type { Logger } from './observe/logger.js';
 export { Response, type Timings } from './response/response.js';
 export { StreamResponse } from './response/stream-response.js';
-export type { AnyCallbacks, BackgroundName, CallbackNames, DataOf } from './session/callback-types.js';
+export type { AnyCallbacks, BackgroundName, CallbackNames, DataOf, RunArg, RunArgs, RunResult } from './session/callback-types.js';
 export { type RetryOptions, retryDefaults, type TlsOptions } from './session/connection.js';
 export type { CookiesOption } from './session/cookies.js';
 export { type CloseOptions, FuturesSession } from './session/futures-session.js';
@@ -71,5 +74,6 @@ export type { SessionOptions } from './session/options.js';
 export { sessionDefaults } from './session/options.js';
 export type { BodyInit } from './session/request-body.js';
 export type { RequestInit, RequestOptions } from './session/request-options.js';
+export type { RunOptions } from './session/run.js';
 export { type Auth, type TransportOptions, transportDefaults } from './session/transport.js';
 export type { HeadersInit, QueryInit } from './session/validate.js';

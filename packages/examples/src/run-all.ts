@@ -7,11 +7,13 @@ import { once } from 'node:events';
 
 const examples: readonly [file: string, args: readonly string[]][] = [
   ['quick-start.js', []],
+  ['asynckit.js', []],
   ['cpu-heavy.js', []],
   ['crawler.js', []],
   ['shared-executor.js', []],
   ['progress.js', []],
   ['streaming.js', []],
+  ['json-reduce.js', []],
   ['cancellation.js', []],
   ['distributed.js', []],
   ['testing.js', []],

@@ -3,7 +3,7 @@
  * on a BullMQ queue in Redis; `threadfetch-worker` processes, on any machines, run them on their own
  * thread pools with their own copy of the callbacks module.
  */
-export { NotSupportedError, ResultTooLargeError } from '@threadfetch/worker';
+export { NotSupportedError, QueueDataLostError, ResultTooLargeError } from '@threadfetch/worker';
 export { QueueConsumer, type QueueConsumerOptions } from './consumer/queue-consumer.js';
 export { type QueueExecutorOptions, queueExecutorDefaults, type RedisConnection, type ResolvedQueueExecutorOptions } from './producer/options.js';
 export { QueueExecutor } from './producer/queue-executor.js';

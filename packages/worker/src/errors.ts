@@ -203,7 +203,7 @@ export class HttpStatusError extends ThreadfetchError {
   }
 }
 
-/** A future made with `after()` could not start: one of the futures it depends on failed (that error is `cause`). */
+/** A future made with `after()`, or a `session.run`, could not start: one of the futures it depends on failed (that error is `cause`). */
 export class DependencyError extends ThreadfetchError {
   override readonly code = 'TF_ERR_DEPENDENCY_FAILED';
 }
@@ -246,6 +246,14 @@ export class ResultTooLargeError extends ThreadfetchError {
   override readonly code = 'TF_ERR_RESULT_TOO_LARGE';
 }
 
+/**
+ * Redis came back without its data (a restart without persistence, a failover to an empty replica)
+ * and lost the queue job of a request that is not safe to repeat: it may or may not have run.
+ */
+export class QueueDataLostError extends ThreadfetchError {
+  override readonly code = 'TF_ERR_QUEUE_DATA_LOST';
+}
+
 /** Each error class by its code: how errors are rebuilt after crossing threads. */
 export const errorClasses = {
   TF_ERR_INVALID_ARGUMENT: InvalidArgumentError,
@@ -279,6 +287,7 @@ export const errorClasses = {
   TF_ERR_QUEUE_FULL: QueueFullError,
   TF_ERR_NOT_SUPPORTED: NotSupportedError,
   TF_ERR_RESULT_TOO_LARGE: ResultTooLargeError,
+  TF_ERR_QUEUE_DATA_LOST: QueueDataLostError,
 } as const;
 
 /** Every stable error code threadfetch uses. */

@@ -16,3 +16,4 @@ export type {
 } from './runtime/background-response.js';
 export { streaming, toHeaders } from './runtime/background-response.js';
 export type { Hooks } from './runtime/hooks.js';
+export type { ResponseSnapshot, RunContext } from './runtime/run-task.js';

@@ -129,14 +129,15 @@ export class Lane {
   }
 }
 
-/** What specs carry that must be transferred with them: stream and hooks channels, streamed upload bodies. */
-export function portsOf(specs: readonly RequestSpec[]): (MessagePort | ReadableStream)[] {
-  const list: (MessagePort | ReadableStream)[] = [];
+/** What specs carry that must be transferred with them: stream and hooks channels, streamed upload bodies, a run's bytes. */
+export function portsOf(specs: readonly RequestSpec[]): (MessagePort | ReadableStream | ArrayBuffer)[] {
+  const list: (MessagePort | ReadableStream | ArrayBuffer)[] = [];
   for (const spec of specs) {
     if (spec.stream) list.push(spec.stream);
     if (spec.hooks) list.push(spec.hooks);
     if (spec.cookies) list.push(spec.cookies);
     if (spec.body instanceof ReadableStream) list.push(spec.body);
+    if (spec.run) list.push(...spec.run.transfer);
   }
   return list;
 }

@@ -26,8 +26,14 @@ export interface ExecutorOptions {
    * throughput. 0 keeps the workers at the main thread's priority. @default 10
    */
   readonly niceIncrement?: number;
-  /** Connections per origin in each worker's undici Agent. @default undefined (unlimited, undici's default) */
+  /** Connections per origin in each worker's undici Agent: N workers may open N times as many. @default undefined (unlimited, undici's default) */
   readonly connectionsPerOrigin?: number;
+  /**
+   * Connections per origin for the whole pool, all workers together (geventhttpclient's `concurrency`):
+   * requests to an origin beyond it wait on the main thread (counted against `maxQueue`). Counted by the request's origin (not its
+   * redirect hops, nor `ctx.request` follow-ups), per session transport settings. @default undefined (no pool-wide limit)
+   */
+  readonly poolConnectionsPerOrigin?: number;
   /** Milliseconds an idle keep-alive socket stays open in a worker. @default 4000 */
   readonly keepAliveTimeout?: number;
   /**
@@ -59,6 +65,7 @@ export interface ResolvedExecutorOptions {
   readonly maxQueue: number;
   readonly niceIncrement: number;
   readonly connectionsPerOrigin: number | undefined;
+  readonly poolConnectionsPerOrigin: number | undefined;
   readonly keepAliveTimeout: number;
   readonly resourceLimits: ResourceLimits | undefined;
   readonly crashRetries: number;
@@ -81,6 +88,7 @@ export const executorOptionNames: ReadonlySet<string> = new Set([
   'maxQueue',
   'niceIncrement',
   'connectionsPerOrigin',
+  'poolConnectionsPerOrigin',
   'keepAliveTimeout',
   'resourceLimits',
   'crashRetries',
@@ -115,6 +123,7 @@ export function resolveExecutorOptions(options: ExecutorOptions, cores: number):
   );
   check(options, 'niceIncrement', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 19, 'an integer from 0 to 19');
   check(options, 'connectionsPerOrigin', isPositiveInteger, 'a positive integer');
+  check(options, 'poolConnectionsPerOrigin', isPositiveInteger, 'a positive integer');
   check(options, 'keepAliveTimeout', (v) => typeof v === 'number' && v > 0, 'a positive number of milliseconds');
   check(options, 'crashRetries', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 10, 'an integer from 0 to 10');
   check(options, 'terminateGrace', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, 'a non-negative number of milliseconds');
@@ -127,6 +136,7 @@ export function resolveExecutorOptions(options: ExecutorOptions, cores: number):
     maxQueue: options.maxQueue ?? executorDefaults.maxQueue,
     niceIncrement: options.niceIncrement ?? executorDefaults.niceIncrement,
     connectionsPerOrigin: options.connectionsPerOrigin,
+    poolConnectionsPerOrigin: options.poolConnectionsPerOrigin,
     keepAliveTimeout: options.keepAliveTimeout ?? executorDefaults.keepAliveTimeout,
     resourceLimits: options.resourceLimits,
     crashRetries: options.crashRetries ?? executorDefaults.crashRetries,

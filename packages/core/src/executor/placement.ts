@@ -26,13 +26,21 @@ export function slotsOf(lanes: Iterable<Lane>): Slot[] {
   return slots;
 }
 
-/** The slot for `job`, counted in; undefined when none can take it now (it waits). */
-export function place(job: Job, slots: readonly Slot[], limit: number): Slot | undefined {
+/**
+ * The slot for `job`, counted in; undefined when none can take it now (it waits). `pinned`: the thread
+ * holding its origin's connection slot (`poolConnectionsPerOrigin`), which it must use while alive.
+ */
+export function place(job: Job, slots: readonly Slot[], limit: number, pinned?: number): Slot | undefined {
   const withCallback = hasCallback(job);
+  const only = pinned === undefined ? undefined : slots.find((slot) => slot.lane.threadId === pinned);
   let best: Slot | undefined;
   let bestRank = 0;
-  for (const slot of slots) {
+  for (const slot of only ? [only] : slots) {
     if (slot.load >= limit) continue;
+    if (only) {
+      best = slot;
+      break;
+    }
     let rank: number;
     if (withCallback) {
       if (slot.lane.role === 'io') continue;

@@ -25,6 +25,7 @@ import { type Executor, type Job, JobState } from './job.js';
 import { JobQueue } from './job-queue.js';
 import { Lane, type LaneRole } from './lane.js';
 import { type ExecutorOptions, type ResolvedExecutorOptions, resolveExecutorOptions } from './options.js';
+import { OriginGate } from './origin-gate.js';
 import { place, type Slot, slotsOf } from './placement.js';
 import { type ExecutorStats, Tally } from './stats.js';
 
@@ -58,9 +59,13 @@ export class ThreadExecutor implements Executor {
   /** Jobs in the outbox or on a lane. */
   #inflight = 0;
   #destroyed = false;
+  /** The pool-wide per-origin limit, when `poolConnectionsPerOrigin` is set. */
+  readonly #origins: OriginGate | undefined;
 
   constructor(options: ExecutorOptions = {}) {
     this.options = resolveExecutorOptions(options, availableParallelism());
+    const perOrigin = this.options.poolConnectionsPerOrigin;
+    this.#origins = perOrigin === undefined ? undefined : new OriginGate(perOrigin);
     const boot: WorkerBootData = {
       agent: { connectionsPerOrigin: this.options.connectionsPerOrigin, keepAliveTimeout: this.options.keepAliveTimeout },
     };
@@ -79,9 +84,9 @@ export class ThreadExecutor implements Executor {
     this.#pool.on('error', (error: unknown) => log('pool error: %o', error));
   }
 
-  /** Requests waiting on the main thread for a free slot. */
+  /** Requests waiting on the main thread for a free slot (or for their origin's, under poolConnectionsPerOrigin). */
   get queued(): number {
-    return this.#queue.size;
+    return this.#queue.size + (this.#origins?.waiting ?? 0);
   }
 
   /** Requests sent to workers and not yet back. */
@@ -99,7 +104,7 @@ export class ThreadExecutor implements Executor {
     const t = this.#tally;
     const now = Date.now();
     return {
-      queued: this.#queue.size,
+      queued: this.#queue.size + (this.#origins?.waiting ?? 0),
       inflight: this.#inflight,
       completed: t.completed,
       failed: t.failed,
@@ -132,6 +137,20 @@ export class ThreadExecutor implements Executor {
       this.#fail(job, new SessionClosedError('the executor is shut down', { request: job.ref }));
       return;
     }
+    if (this.#origins && !this.#origins.admit(job)) {
+      job.state = JobState.queued;
+      // Waiting for its origin counts against maxQueue as waiting for a slot does.
+      if (this.#queue.size + this.#origins.waiting > this.options.maxQueue) {
+        this.#origins.withdraw(job);
+        this.#fail(job, new QueueFullError(`more than maxQueue (${this.options.maxQueue}) requests are waiting`, { request: job.ref }));
+      }
+      return;
+    }
+    this.#enqueue(job);
+  }
+
+  /** Sends the job, or queues it for a free slot; past maxQueue it fails. */
+  #enqueue(job: Job): void {
     if (this.#inflight < this.#capacity) {
       this.#send(job);
       return;
@@ -149,8 +168,9 @@ export class ThreadExecutor implements Executor {
     if (reason === 'timeout') this.#tally.timedOut += 1;
     else this.#tally.cancelled += 1;
     if (job.state === JobState.queued) {
-      this.#queue.remove(job);
+      if (!this.#origins?.withdraw(job)) this.#queue.remove(job);
       job.state = JobState.finished;
+      this.#releaseOrigin(job);
       return true;
     }
     const waiting = this.#outbox.indexOf(job);
@@ -158,6 +178,7 @@ export class ThreadExecutor implements Executor {
       this.#outbox.splice(waiting, 1);
       this.#inflight -= 1;
       job.state = JobState.finished;
+      this.#releaseOrigin(job);
       this.#pump();
       return true;
     }
@@ -175,7 +196,7 @@ export class ThreadExecutor implements Executor {
   async destroy(): Promise<void> {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    const unsent = [...this.#queue.drain(), ...this.#outbox.splice(0)];
+    const unsent = [...(this.#origins?.drain() ?? []), ...this.#queue.drain(), ...this.#outbox.splice(0)];
     for (const job of unsent) this.#fail(job, new SessionClosedError('the executor shut down before the request was sent', { request: job.ref }));
     // A worker terminated while it is still loading its entry module can abort the whole process (a
     // V8 fatal error in Node's module loader): let every worker finish starting first, within reason.
@@ -290,11 +311,12 @@ export class ThreadExecutor implements Executor {
     const now = epochNow();
     const waiting: Job[] = [];
     for (const job of this.#outbox) {
-      const slot = place(job, slots, limit);
+      const slot = place(job, slots, limit, this.#origins?.threadFor(job));
       if (slot === undefined) {
         waiting.push(job);
         continue;
       }
+      this.#origins?.placed(job, slot.lane.threadId);
       const batch = batches.get(slot);
       if (batch) batch.push(job);
       else batches.set(slot, [job]);
@@ -325,6 +347,7 @@ export class ThreadExecutor implements Executor {
         diagnostics.workerEvents(job, envelope);
       }
       job.finish(envelope);
+      this.#releaseOrigin(job);
     }
     this.#pump();
   }
@@ -338,6 +361,7 @@ export class ThreadExecutor implements Executor {
     if (this.#lanes.get(lane.threadId) !== lane) return;
     this.#lanes.delete(lane.threadId);
     lane.close();
+    this.#origins?.forget(lane.threadId);
     const jobs = [...lane.jobs.values()];
     lane.jobs.clear();
     for (const job of jobs) removePartial(job);
@@ -384,6 +408,13 @@ export class ThreadExecutor implements Executor {
     job.state = JobState.finished;
     if (!this.#cancelled.delete(job.spec.id)) this.#tally.failed += 1;
     job.finish(error);
+    this.#releaseOrigin(job);
+  }
+
+  /** A job is over: its origin slot, if it held one, goes to the next request waiting for it. */
+  #releaseOrigin(job: Job): void {
+    const next = this.#origins?.release(job);
+    if (next) this.#enqueue(next);
   }
 
   /** Moves waiting jobs into free slots, and sends what waits in the outbox where lanes have room. */

@@ -1,5 +1,5 @@
 /** Future: a PromiseLike handle on one request, with cancel and a bounded wait, as in concurrent.futures. */
-import { InvalidArgumentError, type RequestRef, ResultTimeoutError } from '@threadfetch/worker';
+import { AbortedError, InvalidArgumentError, type RequestRef, ResultTimeoutError } from '@threadfetch/worker';
 import type { Response } from '../response/response.js';
 
 /** Internal hooks; not part of the public API. */
@@ -117,6 +117,28 @@ export class Future<D = unknown, R = Response<D>> implements PromiseLike<R> {
     this.#request = request;
   }
 
+  /**
+   * A future its caller settles, as `Promise.withResolvers` makes a promise (asynckit's
+   * `AsyncResult.set`): usable wherever a future is (`session.run` arguments, `after`, `asCompleted`,
+   * `wait`). Only the first of `resolve`, `reject` and `cancel()` counts. `reject` with a value that
+   * is not an Error fails the future with an Error whose `cause` is that value.
+   */
+  static withResolvers<T>(): FutureResolvers<T> {
+    const future = new Future<undefined, T>({ method: 'SET', url: '(settled by its caller)' });
+    const control = future[kControl];
+    control.owner = {
+      cancel(reason) {
+        control.reject(new AbortedError('future cancelled before it was set', { cause: reason }));
+        return true;
+      },
+    };
+    return {
+      future,
+      resolve: (value) => control.resolve(value),
+      reject: (error) => control.reject(error instanceof Error ? error : new Error(String(error), { cause: error })),
+    };
+  }
+
   /** The request this future stands for. */
   get request(): RequestRef {
     return this.#request;
@@ -201,6 +223,15 @@ export class Future<D = unknown, R = Response<D>> implements PromiseLike<R> {
     const control = this[kControl];
     return `Future(${control.state}${control.cancelled ? ', cancelled' : ''})`;
   }
+}
+
+/** What {@link Future.withResolvers} returns. */
+export interface FutureResolvers<T> {
+  readonly future: Future<undefined, T>;
+  /** Fulfils the future with `value` (taken as it is: a thenable is not awaited). */
+  resolve(value: T): void;
+  /** Fails the future with `error`. */
+  reject(error: unknown): void;
 }
 
 function noop(): void {}

@@ -24,7 +24,7 @@ export interface WaitResult<F> {
 }
 
 /** Resolves `{ done, notDone }` when `returnWhen` holds or `timeout` passes. Never cancels anything. */
-export function wait<F extends Future<unknown>>(futures: Iterable<F>, options: WaitOptions = {}): Promise<WaitResult<F>> {
+export function wait<F extends Future<unknown, unknown>>(futures: Iterable<F>, options: WaitOptions = {}): Promise<WaitResult<F>> {
   const { returnWhen = ReturnWhen.ALL_COMPLETED, timeout } = options;
   if (!Object.hasOwn(ReturnWhen, returnWhen)) {
     return Promise.reject(new InvalidArgumentError(`wait: options.returnWhen must be one of ${Object.keys(ReturnWhen).join(', ')}, got ${String(returnWhen)}`));

@@ -60,7 +60,7 @@ export function start(job: Job): void {
 
 /** The worker-side events a result reports. */
 export function workerEvents(job: Job, result: ResultEnvelope): void {
-  if (result.ok && headers.hasSubscribers) headers.publish({ id: job.spec.id, request: ref(job), status: result.status, at: result.times[1] });
+  if (result.ok && !job.spec.run && headers.hasSubscribers) headers.publish({ id: job.spec.id, request: ref(job), status: result.status, at: result.times[1] });
 }
 
 /** The request settled: `error` when it failed, else its response (a Response, or a StreamResponse at its head). */

@@ -10,9 +10,10 @@ import * as diagnostics from '../observe/diagnostics.js';
 import { logWorkers } from '../observe/logger.js';
 import type { StreamResponse } from '../response/stream-response.js';
 import { Call } from './call.js';
-import type { AnyCallbacks, BackgroundName, DataOf } from './callback-types.js';
+import type { AnyCallbacks, BackgroundName, CallbackNames, DataOf, RunArgs, RunResult } from './callback-types.js';
 import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from './options.js';
 import type { RequestInit, RequestOptions } from './request-options.js';
+import { RunCall, type RunOptions } from './run.js';
 import { text } from './validate.js';
 
 let nextId = 1;
@@ -34,6 +35,9 @@ export interface CloseOptions {
 
 type Opts<M, B extends BackgroundName<M> | undefined> = RequestOptions<M, B>;
 
+/** A request or a run not yet over, as the session tracks it for close(). */
+type Pending = Call | RunCall;
+
 /**
  * A session: default settings, a pool of worker threads, and methods that return futures at once.
  * `M` is the type of the callbacks module (`typeof import('./callbacks.js')`), which types
@@ -44,13 +48,13 @@ export class FuturesSession<M = AnyCallbacks> {
   readonly executor: Executor;
   readonly #options: ResolvedSessionOptions;
   readonly #ownsExecutor: boolean;
-  readonly #pending = new Set<Call>();
+  readonly #pending = new Set<Pending>();
   #drained: (() => void)[] = [];
   #closing: Promise<void> | undefined;
   /** Stops logging the executor's worker events, at the end of close(). */
   #stopLogging: (() => void) | undefined;
   /** A call is over: no longer pending; close() may be waiting for the last one. One function for all calls. */
-  readonly #callOver = (call: Call): void => {
+  readonly #callOver = (call: Pending): void => {
     this.#pending.delete(call);
     if (this.#pending.size === 0 && this.#drained.length > 0) for (const done of this.#drained.splice(0)) done();
   };
@@ -174,6 +178,42 @@ export class FuturesSession<M = AnyCallbacks> {
     call.onDone(this.#callOver);
     if (log.enabled) log('request %d %s %s', call.spec.id, call.spec.method, redactUrl(call.spec.url));
     call.start();
+    return future;
+  }
+
+  /**
+   * Runs the callbacks module's export `name` on a worker thread with `args` and returns the future of
+   * its awaited value (asynckit's `pool.do`). Futures among the arguments are awaited first and
+   * replaced by their values (a request's as a ResponseSnapshot); one that fails fails the run with
+   * TF_ERR_DEPENDENCY_FAILED and it never runs. The function gets a RunContext as `this`.
+   */
+  run<N extends CallbackNames<M>>(name: N, ...args: RunArgs<M, N>): Future<undefined, RunResult<M, N>> {
+    return this.#run(undefined, name, args);
+  }
+
+  /** {@link run} with a deadline, a signal or hooks: `runWith({ timeout: 5_000 }, 'reduce', data)`. */
+  runWith<N extends CallbackNames<M>>(options: RunOptions, name: N, ...args: RunArgs<M, N>): Future<undefined, RunResult<M, N>> {
+    return this.#run(options, name, args);
+  }
+
+  #run<R>(options: unknown, name: unknown, args: readonly unknown[]): Future<undefined, R> {
+    const future = new Future<undefined, R>({ method: 'RUN', url: text(name) });
+    const control = future[kControl];
+    if (this.#closing) {
+      control.reject(new SessionClosedError('the session is closed', { request: future.request }));
+      return future;
+    }
+    let run: RunCall;
+    try {
+      run = new RunCall(nextId++, name, args, options, this.#options, control as FutureControl<unknown>, this.executor);
+    } catch (error) {
+      control.reject(error as Error);
+      return future;
+    }
+    this.#pending.add(run);
+    diagnostics.created(run);
+    run.onDone(this.#callOver);
+    run.start();
     return future;
   }
 

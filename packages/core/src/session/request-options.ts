@@ -269,7 +269,7 @@ function savePath(value: unknown): string | undefined {
   return path;
 }
 
-function checkHooks(value: unknown): PreparedRequest['hooks'] {
+export function checkHooks(value: unknown): PreparedRequest['hooks'] {
   if (value === undefined) return undefined;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgumentError('hooks must be an object of functions');
   for (const [name, fn] of Object.entries(value)) {

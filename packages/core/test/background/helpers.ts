@@ -73,6 +73,33 @@ async function lines(res: ServerResponse, count: number): Promise<void> {
   res.end();
 }
 
+/** Record `i` of the /records JSON array: about 200 bytes, most of them a note. */
+export function record(i: number): { id: number; price: number; qty: number; note: string } {
+  return { id: i, price: (i * 37) % 10_000, qty: i % 13, note: `record ${i} `.padEnd(160, 'abcdefghij') };
+}
+
+/**
+ * A JSON array of `count` records, sent in blocks of 1000 as they are made (chunked, never held whole).
+ * `cut`: the connection is destroyed after that many records; `bad`: a stray character follows the first block.
+ */
+async function records(res: ServerResponse, url: URL): Promise<void> {
+  const count = Number(url.searchParams.get('count'));
+  const cut = url.searchParams.has('cut') ? Number(url.searchParams.get('cut')) : Number.POSITIVE_INFINITY;
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.write('[');
+  for (let i = 0; i < count && !res.destroyed; i += 1000) {
+    if (i >= cut) {
+      res.destroy();
+      return;
+    }
+    const block: string[] = [];
+    for (let k = i; k < Math.min(i + 1000, count); k++) block.push(JSON.stringify(record(k)));
+    const text = `${i === 0 ? '' : ','}${block.join(',')}${i === 0 && url.searchParams.has('bad') ? '}' : ''}`;
+    if (!res.write(text)) await drainOrClose(res);
+  }
+  res.end(']');
+}
+
 export async function startBackgroundServer(): Promise<BackgroundServer> {
   const written = new Map<string, number>();
   const held: ServerResponse[] = [];
@@ -93,6 +120,7 @@ export async function startBackgroundServer(): Promise<BackgroundServer> {
       held.push(res);
     },
     '/lines/': (req, res) => void lines(res, Number((req.url ?? '').split('/').pop())),
+    '/records': (req, res) => void records(res, new URL(req.url ?? '/', 'http://x')),
     '/status/': (req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       const status = Number(url.pathname.split('/').pop());

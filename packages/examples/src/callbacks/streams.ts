@@ -1,22 +1,7 @@
 /** Streaming callbacks: they consume the body as it arrives, in constant memory, whatever its size. */
 import { createHash } from 'node:crypto';
 import { streaming } from '@threadfetch/worker';
-
-/** How far this worker's memory (heap and buffers) has grown since it was made, at its highest. */
-function memoryPeak(): { sample(): void; growthMb(): number } {
-  const memory = () => {
-    const { heapUsed, arrayBuffers } = process.memoryUsage();
-    return heapUsed + arrayBuffers;
-  };
-  const start = memory();
-  let peak = start;
-  return {
-    sample: () => {
-      peak = Math.max(peak, memory());
-    },
-    growthMb: () => (peak - start) / 1e6,
-  };
-}
+import { memoryPeak } from '../support/memory-peak.js';
 
 /** The SHA-256 of the body, its size, and how far the worker's memory grew while reading it. */
 export const sha256 = streaming(async (res) => {

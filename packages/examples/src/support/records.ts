@@ -60,15 +60,48 @@ export function makeCatalogue(page: number, count: number, corrupt = false): Cat
   return { page, items };
 }
 
+/** A {@link Summary} built one item at a time: the reduction both sides run, whole pages or streamed items. */
+export class SummaryBuilder {
+  count = 0;
+  value = 0;
+  maxPrice = 0;
+  onSale = 0;
+
+  add(item: Item): void {
+    this.count += 1;
+    this.value += item.price * item.qty;
+    if (item.price > this.maxPrice) this.maxPrice = item.price;
+    if (item.tags.includes('sale')) this.onSale += 1;
+  }
+
+  result(page: number): Summary {
+    return { page, count: this.count, value: this.value, maxPrice: this.maxPrice, onSale: this.onSale };
+  }
+}
+
 /** The reduction both sides run. */
 export function summarize(catalogue: Catalogue): Summary {
-  let value = 0;
-  let maxPrice = 0;
-  let onSale = 0;
-  for (const item of catalogue.items) {
-    value += item.price * item.qty;
-    if (item.price > maxPrice) maxPrice = item.price;
-    if (item.tags.includes('sale')) onSale += 1;
+  const builder = new SummaryBuilder();
+  for (const item of catalogue.items) builder.add(item);
+  return builder.result(catalogue.page);
+}
+
+/** Items per page of the streamed catalogue: its items are those of pages 0, 1, 2, ... of this size. */
+export const streamPageSize = 1_000;
+
+/** A customer note carried by each streamed item (about 150 characters): text that makes the document large. */
+export function noteOf(id: number): string {
+  const words = ['fast', 'sturdy', 'light', 'blue', 'arrived', 'late', 'works', 'great', 'as', 'described'];
+  let note = `review ${id}:`;
+  for (let k = 0; note.length < 150; k++) note += ` ${words[(id + k * 7) % words.length]}`;
+  return note;
+}
+
+/** The summary of the first `count` items of the streamed catalogue, computed page by page without the JSON. */
+export function streamedSummary(count: number): Summary {
+  const builder = new SummaryBuilder();
+  for (let page = 0; page * streamPageSize < count; page++) {
+    for (const item of makeCatalogue(page, streamPageSize).items.slice(0, count - page * streamPageSize)) builder.add(item);
   }
-  return { page: catalogue.page, count: catalogue.items.length, value, maxPrice, onSale };
+  return builder.result(0);
 }

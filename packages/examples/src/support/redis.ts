@@ -56,15 +56,16 @@ function ping(port: number): Promise<boolean> {
 }
 
 /**
- * Starts redis-server on a free loopback port and resolves once it answers PING (10 s at most). A port
- * taken between the probe and the start is retried with another, 5 times at most.
+ * Starts redis-server on a free loopback port (or `port`: a Redis started again, empty, where one was)
+ * and resolves once it answers PING (10 s at most). A free port taken between the probe and the start is
+ * retried with another, 5 times at most.
  */
-export async function startRedis(): Promise<LocalRedis> {
+export async function startRedis(options: { readonly port?: number } = {}): Promise<LocalRedis> {
   const bin = redisServerPath;
   if (bin === undefined) throw new Error('redis-server is not installed (Debian: apt-get install redis-server, or set REDIS_SERVER)');
   let failure = '';
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -90,7 +91,7 @@ export async function startRedis(): Promise<LocalRedis> {
     if (up) return { url: `redis://127.0.0.1:${port}`, port, process: child, output: () => output, stop };
     await stop();
     failure = `redis-server on port ${port} did not answer PING within 10 s:\n${output}`;
-    if (!/address already in use/i.test(output)) break;
+    if (options.port !== undefined || !/address already in use/i.test(output)) break;
   }
   throw new Error(failure);
 }

@@ -3,7 +3,7 @@
  * It runs in a child process (server-main.ts), never on the event loop an example measures.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { makeCatalogue } from './records.js';
+import { makeCatalogue, noteOf, streamPageSize } from './records.js';
 
 /** Sections of the crawlable site and their page counts (a binary tree of links in each). */
 export const siteSections: Readonly<Record<string, number>> = Object.freeze({ small: 7, medium: 15, large: 31 });
@@ -122,6 +122,22 @@ const routes: Record<string, Handler> = {
       if (!res.write(`${block}\n`)) await new Promise((resolve) => res.once('drain', resolve));
     }
     res.end();
+  },
+  /**
+   * /items/:count: one JSON array of the first `count` items of the catalogue pages, each with a note
+   * (about 250 bytes an item), made and sent page by page (chunked encoding): never held whole, so it
+   * can be hundreds of MB.
+   */
+  async items(_req, res, [n = '0']) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const total = Number(n);
+    res.write('[');
+    for (let page = 0; page * streamPageSize < total && !res.destroyed; page++) {
+      const items = makeCatalogue(page, streamPageSize).items.slice(0, total - page * streamPageSize);
+      const block = items.map((item) => JSON.stringify({ ...item, note: noteOf(item.id) })).join(',');
+      if (!res.write(page === 0 ? block : `,${block}`)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end(']');
   },
   /** /reset: the connection is destroyed before any response (a network error for the client). */
   reset(req) {

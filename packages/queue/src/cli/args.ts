@@ -13,7 +13,8 @@ Consumes a threadfetch queue (QueueExecutor) and runs its requests on a local po
 
   --redis URL              Redis, as redis://[user:pass@]host:port[/db] or rediss://… (required)
   --queue NAME             the queue the producers' QueueExecutor uses (required)
-  --callbacks MODULE       the module whose named exports are background callbacks, on this machine
+  --callbacks MODULE       the module whose named exports are background callbacks (and what
+                           session.run calls), on this machine
                            (a path or file: URL); without it only the built-ins json and text run.
                            The callbacks path a producer's session names is not used here.
   --workers N              worker threads (default: available parallelism)

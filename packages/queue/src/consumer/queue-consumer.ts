@@ -119,10 +119,10 @@ export class QueueConsumer {
     return 0;
   }
 
-  /** Runs the request on the local pool, with this machine's callbacks module; the job's abort signal cancels it there. */
+  /** Runs the request (or session.run) on the local pool, with this machine's callbacks module; the job's abort signal cancels it there. */
   #run(remote: RequestSpec, signal: AbortSignal | undefined): Promise<ResultEnvelope> {
     this.#seq += 1;
-    const callbacks = remote.background === undefined ? undefined : this.#options.callbacks;
+    const callbacks = remote.background === undefined && remote.run === undefined ? undefined : this.#options.callbacks;
     const local = new LocalJob({ ...remote, id: this.#seq, callbacks });
     const onAbort = () => {
       this.#executor.cancel(local, 'cancel');

@@ -13,14 +13,15 @@
 import { randomUUID } from 'node:crypto';
 import { deserialize } from 'node:v8';
 import { type Executor, type ExecutorStats, type Job, Tally } from '@threadfetch/core';
-import { NetworkError, NotSupportedError, SessionClosedError, WorkerCrashedError } from '@threadfetch/worker';
+import { NetworkError, NotSupportedError, QueueDataLostError, SessionClosedError, WorkerCrashedError } from '@threadfetch/worker';
 import { type CancelReason, epochNow, debugLog as log } from '@threadfetch/worker/protocol';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { decodeResult, encodeSpec } from '../wire/codec.js';
-import { cancelChannel, cancelledKey, cancelMarkerTtlMs, type JobData, jobName, processingKey, resultsKey, wireVersion } from '../wire/keys.js';
+import { cancelChannel, cancelledKey, cancelMarkerTtlMs, type JobData, jobName, processingKey, producerKey, resultsKey, wireVersion } from '../wire/keys.js';
 import { bullConnection, connect, type ErrorSource, onErrors, within } from '../wire/redis.js';
 import type { QueueResultMessage } from '../wire/result-message.js';
+import { DataLossWatch } from './data-loss.js';
 import { type QueueExecutorOptions, type ResolvedQueueExecutorOptions, resolveQueueExecutorOptions } from './options.js';
 import { Reconciler } from './reconcile.js';
 import { unsupportedOption } from './refuse.js';
@@ -28,6 +29,9 @@ import { ResultReader } from './result-reader.js';
 
 /** How long destroy() waits for Redis to remove or abort the jobs still pending. */
 const destroyLimitMs = 5_000;
+
+/** Methods that may be sent twice (RFC 9110 9.2.2): enqueued again when Redis lost their jobs. */
+const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 /** Job states as the local executor's, without importing its values (core's JobState). */
 const inflight = 1;
@@ -68,6 +72,7 @@ export class QueueExecutor implements Executor {
   readonly #eventsReady: Promise<unknown>;
   readonly #reading: Promise<void>;
   readonly #reconciler: Reconciler;
+  readonly #dataLoss: DataLossWatch;
   #seq = 0;
   /** Results read for a job no longer pending (cancelled, failed, or read twice): dropped. */
   #dropped = 0;
@@ -114,6 +119,7 @@ export class QueueExecutor implements Executor {
       onBatch: (batch) => this.#onEach(batch),
     });
     this.#reading = reader.run();
+    this.#dataLoss = new DataLossWatch(this.#commands, producerKey(prefix, queue, this.producerId), () => this.#recover());
     this.#reconciler = new Reconciler({
       queue: this.#queue,
       intervalMs: this.options.reconcileInterval,
@@ -195,6 +201,7 @@ export class QueueExecutor implements Executor {
   async #shutDown(): Promise<void> {
     this.#destroyed = true;
     this.#reconciler.stop();
+    this.#chore(this.#dataLoss.stop().catch((error: unknown) => log('could not remove the producer key: %o', error)));
     for (const entry of [...this.#entries.values()]) {
       this.#fail(entry, new SessionClosedError('the executor was shut down before the request was completed', { request: entry.job.ref }));
       this.#chore(this.#cancelRemote(entry));
@@ -293,6 +300,37 @@ export class QueueExecutor implements Executor {
     if (!entry) return;
     const reason = (error as Error)?.message ?? String(error);
     this.#fail(entry, new WorkerCrashedError(`the result read from Redis is malformed (${reason})`, { cause: error, request: entry.job.ref }));
+  }
+
+  /**
+   * Redis came back without its data: the jobs of this producer that were in it are gone. Those safe to
+   * repeat are enqueued again (one a worker process was running may then run twice: its first result
+   * settles the future, the second is dropped); the others fail at once with TF_ERR_QUEUE_DATA_LOST,
+   * as they may or may not have run. Jobs still being added go to the Redis that is there now.
+   */
+  #recover(): void {
+    let again = 0;
+    let lost = 0;
+    for (const entry of [...this.#entries.values()]) {
+      if (!entry.inQueue) continue;
+      if (idempotent.has(entry.job.spec.method)) {
+        entry.inQueue = false;
+        entry.active = false;
+        entry.missing = false;
+        entry.added = this.#add(entry);
+        again += 1;
+      } else {
+        const { method } = entry.job.spec;
+        lost += 1;
+        this.#fail(
+          entry,
+          new QueueDataLostError(`Redis came back without its data and lost the queue job; ${method} is not safe to repeat, and it may or may not have run`, {
+            request: entry.job.ref,
+          }),
+        );
+      }
+    }
+    log('redis lost its data: %d job(s) enqueued again, %d failed (not safe to repeat)', again, lost);
   }
 
   /** The reconciler found a pending job failed in BullMQ (`reason`) or gone (undefined). */

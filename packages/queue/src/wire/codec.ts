@@ -27,7 +27,8 @@ interface EncodedBlob {
 
 /** Encodes a spec for the job's data (base64 text). Async: multipart Blob parts are read first. */
 export async function encodeSpec(spec: RequestSpec): Promise<string> {
-  let plain: RequestSpec = spec;
+  // A run's bytes are copied into the job's data: there is no thread to move them to.
+  let plain: RequestSpec = spec.run ? { ...spec, run: { ...spec.run, transfer: [] } } : spec;
   const body = spec.body;
   if (body && typeof body === 'object' && 'kind' in body && body.kind === 'multipart') {
     const parts = await Promise.all(
@@ -37,7 +38,7 @@ export async function encodeSpec(spec: RequestSpec): Promise<string> {
         return { ...part, value: encoded };
       }),
     );
-    plain = { ...spec, body: { kind: 'multipart', parts: parts as MultipartPart[] } };
+    plain = { ...plain, body: { kind: 'multipart', parts: parts as MultipartPart[] } };
   }
   return serialize(plain).toString('base64');
 }

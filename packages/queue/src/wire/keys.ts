@@ -10,6 +10,8 @@
  * - `…:tf:cancel`: a pub/sub channel; a message is a job id to abort wherever it runs.
  * - `…:tf:cancelled:{jobId}`: a marker (with a TTL) that a job was cancelled, read before a job
  *   starts (it may be picked up while its cancel is on the way, or re-run after a stall).
+ * - `…:tf:producer:{producer}`: set while the producer lives; found gone when its connection is ready
+ *   again, it says Redis came back without its data (see producer/data-loss.ts).
  */
 
 /** The version of this wire format, in each job's data. */
@@ -41,6 +43,10 @@ export function resultsKey(prefix: string, queue: string, producer: string): str
 
 export function processingKey(prefix: string, queue: string, producer: string): string {
   return `${keyBase(prefix, queue)}:processing:${producer}`;
+}
+
+export function producerKey(prefix: string, queue: string, producer: string): string {
+  return `${keyBase(prefix, queue)}:producer:${producer}`;
 }
 
 export function cancelChannel(prefix: string, queue: string): string {

@@ -66,5 +66,11 @@ export function specProblem(spec: unknown): string | undefined {
   if (!isObject(spec)) return 'not an object';
   if (typeof spec.method !== 'string' || typeof spec.url !== 'string') return 'method or url is not a string';
   if (!isObject(spec.headers) && spec.headers !== undefined) return 'headers is not an object';
+  const run = spec.run;
+  if (run !== undefined) {
+    if (!isObject(run) || typeof run.name !== 'string' || !Array.isArray(run.args)) return 'run is not { name, args }';
+    if (!Array.isArray(run.transfer) || run.transfer.length > 0 || !optional(run.base, 'string'))
+      return 'run.transfer is not empty or run.base is not a string';
+  }
   return undefined;
 }

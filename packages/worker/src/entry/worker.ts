@@ -26,6 +26,7 @@ import { Cancellation } from '../runtime/cancellation.js';
 import { configureAgents } from '../runtime/dispatchers.js';
 import { heartbeat } from '../runtime/heartbeat.js';
 import { type PackedResult, runRequest } from '../runtime/run-request.js';
+import { runTask } from '../runtime/run-task.js';
 
 const boot = workerData as WorkerBootData;
 configureAgents(boot.agent);
@@ -136,7 +137,8 @@ function runBatch(specs: readonly RequestSpec[]): void {
     const cancellation = new Cancellation();
     inflight.set(spec.id, { cancellation, method: spec.method, url: spec.url });
     if (log.enabled) log('request %d %s %s headers %s', spec.id, spec.method, redactUrl(spec.url), headersLine(spec.headers));
-    void runRequest(spec, cancellation, received, sendProgress).then((result) => {
+    const running = spec.run ? runTask({ ...spec, run: spec.run }, cancellation, received) : runRequest(spec, cancellation, received, sendProgress);
+    void running.then((result) => {
       inflight.delete(spec.id);
       if (log.enabled) log('request %d %s', spec.id, result.envelope.ok ? `done ${result.envelope.status}` : `failed ${result.envelope.error.code}`);
       pending.push(result);

@@ -88,6 +88,24 @@ export interface RequestSpec {
   readonly log?: true | undefined;
   /** Connection and response limits; one object shared by the requests of a session, so sent once per batch. */
   readonly transport: TransportSpec;
+  /** Present: no request but a call of an export of `callbacks` (session.run); `method` is `RUN`, `url` the name. */
+  readonly run?: RunSpec | undefined;
+}
+
+/**
+ * A call of a callbacks-module export (session.run), sent on the lanes as a request spec is: the same
+ * deadline, cancel and crash handling apply. Its result is a {@link SuccessEnvelope} with status 0, no
+ * headers, and the function's value as `data`.
+ */
+export interface RunSpec {
+  /** The export to call. */
+  readonly name: string;
+  /** Its arguments, future arguments already replaced by their values. */
+  readonly args: readonly unknown[];
+  /** Buffers among `args`, moved with the batch rather than copied. */
+  readonly transfer: readonly ArrayBuffer[];
+  /** Base for relative URLs of `ctx.request` (the session's `baseURL`). */
+  readonly base: string | undefined;
 }
 
 /**

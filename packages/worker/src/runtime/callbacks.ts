@@ -26,6 +26,15 @@ export async function findCallback(name: string, href: string | undefined, reque
   if (href === undefined) {
     throw new UnknownCallbackError(`background callback "${name}" is not a built-in (json, text) and the session has no callbacks module`, { request });
   }
+  return (await findExport(name, href, request, 'background callback')) as BackgroundCallback;
+}
+
+/**
+ * Resolves `name` to a function exported by the module at `href` (never a built-in); `what` names
+ * the caller's use of it in errors ("background callback", "run").
+ */
+export async function findExport(name: string, href: string | undefined, request: RequestRef, what: string): Promise<(...args: unknown[]) => unknown> {
+  if (href === undefined) throw new UnknownCallbackError(`${what} "${name}": the session has no callbacks module (options.callbacks)`, { request });
   let mod: Record<string, unknown>;
   try {
     mod = await load(href);
@@ -35,10 +44,10 @@ export async function findCallback(name: string, href: string | undefined, reque
   const fn = Object.hasOwn(mod, name) ? mod[name] : undefined;
   if (typeof fn !== 'function') {
     const names = Object.keys(mod).filter((key) => typeof mod[key] === 'function');
-    throw new UnknownCallbackError(
-      `background callback "${name}" is not a function exported by ${href}; exported functions: ${names.join(', ') || '(none)'}; built-ins: json, text`,
-      { request },
-    );
+    const builtins = what === 'background callback' ? '; built-ins: json, text' : '';
+    throw new UnknownCallbackError(`${what} "${name}" is not a function exported by ${href}; exported functions: ${names.join(', ') || '(none)'}${builtins}`, {
+      request,
+    });
   }
-  return fn as BackgroundCallback;
+  return fn as (...args: unknown[]) => unknown;
 }

@@ -9,7 +9,7 @@ import { open } from './http.js';
 
 export async function followUp(
   follow: FollowUpRequest,
-  base: string,
+  base: string | undefined,
   transport: TransportSpec,
   signal: Cancellation,
   setup: string | undefined,

@@ -206,7 +206,7 @@ function streamingResponse(opened: OpenResponse, body: Readable): StreamingBackg
  * Bytes returned by a callback are moved, not copied. A view over part of a larger buffer (a pooled
  * Buffer) is copied first, so the pool is not dragged along or detached.
  */
-function transferable(data: unknown, transfer: ArrayBuffer[]): unknown {
+export function transferable(data: unknown, transfer: ArrayBuffer[]): unknown {
   if (data instanceof ArrayBuffer) {
     if (!transfer.includes(data)) transfer.push(data);
     return data;
