@@ -8,7 +8,7 @@ import type { RequestRef } from '../errors.js';
 import type { BodySpec, TransportSpec } from '../protocol/messages.js';
 import { discard } from './body-sinks.js';
 import type { Cancellation } from './cancellation.js';
-import { acceptEncoding, decodedBody } from './decode.js';
+import { acceptEncoding, decodedBody, isBodiless } from './decode.js';
 import { dispatcherFor } from './dispatchers.js';
 import { failure } from './failures.js';
 import { type Hop, locationOf, nextHop, targetOf } from './redirects.js';
@@ -80,15 +80,17 @@ function send(dispatcher: Dispatcher, hop: Hop, transport: TransportSpec, signal
 function opened(res: Dispatcher.ResponseData, hop: Hop, hops: number, out: Outgoing): OpenResponse {
   // A streamed body's source ends with its request: at the latest when the response body closes.
   if (isStreamBody(out.body)) (res.body as unknown as Readable).once('close', () => releaseUpload(out.body as ReadableStream));
-  const encoding = res.headers['content-encoding'];
-  const declared = Number(res.headers['content-length']);
+  // A HEAD, 204 or 304 has no body to decode, whatever its content-encoding and content-length say.
+  const bodiless = isBodiless(hop.method, res.statusCode);
+  const encoding = bodiless ? undefined : res.headers['content-encoding'];
+  const declared = bodiless ? 0 : Number(res.headers['content-length']);
   return {
     status: res.statusCode,
     statusText: (res as { statusText?: string }).statusText,
     headers: res.headers,
     url: hop.url,
     redirected: hops > 0,
-    body: decodedBody(res.body as unknown as Readable, encoding),
+    body: decodedBody(res.body as unknown as Readable, encoding, refOf(out)),
     length: encoding === undefined && Number.isSafeInteger(declared) ? declared : undefined,
   };
 }
