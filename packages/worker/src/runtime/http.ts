@@ -88,9 +88,15 @@ function opened(res: Dispatcher.ResponseData, hop: Hop, hops: number, out: Outgo
     status: res.statusCode,
     statusText: (res as { statusText?: string }).statusText,
     headers: res.headers,
-    url: hop.url,
+    // A later hop's URL never has a fragment; the request's own may.
+    url: hops === 0 ? withoutFragment(hop.url) : hop.url,
     redirected: hops > 0,
     body: decodedBody(res.body as unknown as Readable, encoding, refOf(out)),
     length: encoding === undefined && Number.isSafeInteger(declared) ? declared : undefined,
   };
+}
+
+function withoutFragment(url: string): string {
+  const hash = url.indexOf('#');
+  return hash < 0 ? url : url.slice(0, hash);
 }
