@@ -74,7 +74,9 @@ function send(dispatcher: Dispatcher, hop: Hop, transport: TransportSpec, signal
   const { origin, path } = hop.target;
   const { headersTimeout, bodyTimeout } = transport;
   const method = hop.method as Dispatcher.HttpMethod;
-  return dispatcher.request({ origin, path, method, headers: hop.headers, body, signal, headersTimeout, bodyTimeout } as Dispatcher.RequestOptions);
+  // The SNI: undici takes a request's host header for it unless the request names one.
+  const servername = transport.tls?.servername;
+  return dispatcher.request({ origin, path, method, headers: hop.headers, body, signal, headersTimeout, bodyTimeout, servername } as Dispatcher.RequestOptions);
 }
 
 function opened(res: Dispatcher.ResponseData, hop: Hop, hops: number, out: Outgoing): OpenResponse {
