@@ -69,4 +69,4 @@ export { sessionDefaults } from './session/options.js';
 export type { BodyInit } from './session/request-body.js';
 export type { RequestInit, RequestOptions } from './session/request-options.js';
 export { type Auth, type TransportOptions, transportDefaults } from './session/transport.js';
-export type { HeadersInit, QueryInit } from './session/validate.js';
+export type { HeadersInit, HeadersLike, QueryInit } from './session/validate.js';

@@ -9,18 +9,30 @@ import { renderCookies } from './cookies.js';
 import type { ResolvedSessionOptions } from './options.js';
 import { type BodyInit, encodeBody } from './request-body.js';
 import { hasTransportOptions, resolveTransport, type TransportOptions, transportOptionNames } from './transport.js';
-import { applyQuery, checkHeaders, checkMethod, checkQuery, checkTimeout, type HeadersInit, type QueryInit, show, takeCredentials } from './validate.js';
+import {
+  applyQuery,
+  checkHeaders,
+  checkMethod,
+  checkQuery,
+  checkTimeout,
+  type HeadersInit,
+  isPlainRecord,
+  kind,
+  type QueryInit,
+  show,
+  takeCredentials,
+} from './validate.js';
 
 /** Options of one request. Unknown options are bad input. */
 export interface RequestOptions<M = AnyCallbacks, B extends BackgroundName<M> | undefined = BackgroundName<M> | undefined> extends TransportOptions {
-  /** Query parameters, added to the URL's own and the session's (`undefined` removes a session one). @default undefined */
+  /** Query parameters (a plain record, Map or URLSearchParams), added to the URL's own and the session's (`undefined` removes a session one). @default undefined */
   readonly query?: QueryInit;
-  /** Headers, merged over the session's by case-insensitive name (`undefined` removes one). @default undefined */
+  /** Headers (a plain record, Map, `[name, value]` pairs or any Headers), merged over the session's by case-insensitive name (`undefined` removes one). @default undefined */
   readonly headers?: HeadersInit;
   /** A value sent as JSON, with `content-type: application/json` unless set. Not with `body`. @default undefined */
   readonly json?: unknown;
-  /** A form sent urlencoded (`application/x-www-form-urlencoded`): a record of strings or URLSearchParams. Not with `json` or `body`. @default undefined */
-  readonly form?: URLSearchParams | Readonly<Record<string, string | number | boolean>>;
+  /** A form sent urlencoded (`application/x-www-form-urlencoded`): a plain record or Map of strings, numbers or booleans, or URLSearchParams. Not with `json` or `body`. @default undefined */
+  readonly form?: URLSearchParams | ReadonlyMap<string, string | number | boolean> | Readonly<Record<string, string | number | boolean>>;
   /**
    * Cookies for this request only, added to the jar's (or sent alone without a jar): a record of names
    * to values, to the request's own origin only (not to a redirect target on another origin). An
@@ -228,10 +240,13 @@ function resolveUrl(value: unknown, base: string | undefined): URL {
 function encodeForm(form: unknown, body: unknown): URLSearchParams {
   if (body !== undefined) throw new InvalidArgumentError('form and body cannot both be given; pick one');
   if (form instanceof URLSearchParams) return form;
-  if (form === null || typeof form !== 'object' || Array.isArray(form))
-    throw new InvalidArgumentError('form must be a record of strings, numbers or booleans, or URLSearchParams');
+  let entries: Iterable<readonly [unknown, unknown]>;
+  if (isPlainRecord(form)) entries = Object.entries(form);
+  else if (form instanceof Map) entries = form;
+  else throw new InvalidArgumentError(`form must be a plain record of strings, numbers or booleans, a Map or URLSearchParams, got ${kind(form)}`);
   const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(form)) {
+  for (const [name, value] of entries) {
+    if (typeof name !== 'string') throw new InvalidArgumentError(`form: field names must be strings, got ${show(name)}`);
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new InvalidArgumentError(`form.${name} must be a string, number or boolean, got ${typeof value}`);
     }

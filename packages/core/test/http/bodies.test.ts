@@ -72,7 +72,7 @@ describe('bodies: form', () => {
   });
 
   it('a form that is not a record rejects', async () => {
-    await rejectsWith(session.post('/f', { form: ['a', 'b'] as unknown as Record<string, string> }), 'TF_ERR_INVALID_ARGUMENT', /form must be a record/);
+    await rejectsWith(session.post('/f', { form: ['a', 'b'] as unknown as Record<string, string> }), 'TF_ERR_INVALID_ARGUMENT', /form must be a plain record/);
   });
 });
 
