@@ -5,7 +5,7 @@ import { threadId } from 'node:worker_threads';
 import { InvalidArgumentError } from '@threadfetch/worker';
 import type { RequestSpec, SaveSpec } from '@threadfetch/worker/protocol';
 import type { AnyCallbacks, BackgroundName } from './callback-types.js';
-import { renderCookies } from './cookies.js';
+import { renderCookies, withCookies } from './cookies.js';
 import type { ResolvedSessionOptions } from './options.js';
 import { type BodyInit, encodeBody } from './request-body.js';
 import { hasTransportOptions, resolveTransport, type TransportOptions, transportOptionNames } from './transport.js';
@@ -34,9 +34,10 @@ export interface RequestOptions<M = AnyCallbacks, B extends BackgroundName<M> | 
   /** A form sent urlencoded (`application/x-www-form-urlencoded`): a plain record or Map of strings, numbers or booleans, or URLSearchParams. Not with `json` or `body`. @default undefined */
   readonly form?: URLSearchParams | ReadonlyMap<string, string | number | boolean> | Readonly<Record<string, string | number | boolean>>;
   /**
-   * Cookies for this request only, added to the jar's (or sent alone without a jar): a record of names
-   * to values, to the request's own origin only (not to a redirect target on another origin). An
-   * explicit `cookie` header is sent as is instead of the jar's cookies. @default undefined
+   * Cookies for this request only, added to the jar's (or to a `cookie` header, or sent alone): a
+   * record of names to values, to the request's own origin only (not to a redirect target on another
+   * origin). One of the same name as a jar's or header's cookie replaces it. An explicit `cookie`
+   * header is sent instead of the jar's cookies. @default undefined
    */
   readonly cookies?: Readonly<Record<string, string>>;
   /**
@@ -146,7 +147,7 @@ export function prepareRequest(
   if (transport.authorization !== undefined && headers.authorization === undefined) headers.authorization = transport.authorization;
   if (credentials && headers.authorization === undefined) headers.authorization = credentials.authorization;
   const cookies = renderCookies(o.cookies);
-  if (cookies !== undefined && session.cookieJar === undefined) headers.cookie = headers.cookie === undefined ? cookies : `${headers.cookie}; ${cookies}`;
+  if (cookies !== undefined && session.cookieJar === undefined) headers.cookie = withCookies(headers.cookie, cookies);
   if (o.json !== undefined && o.form !== undefined) throw new InvalidArgumentError('json and form cannot both be given; pick one');
   const body = encodeBody(o.json, o.form === undefined ? o.body : encodeForm(o.form, o.body), headers);
   const timeout = checkTimeout(o.timeout, 'timeout') ?? session.timeout;
