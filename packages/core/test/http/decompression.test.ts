@@ -97,6 +97,18 @@ describe('decompression', () => {
     }
   });
 
+  it('a session or request accept-encoding of undefined removes the default: none is sent', async () => {
+    const none = new FuturesSession({ baseURL: origin.url, executor: session.executor, headers: { 'Accept-Encoding': undefined } });
+    try {
+      await none.get('/plain?n=1');
+      assert.equal(origin.seen.at(-1)?.headers['accept-encoding'], undefined);
+    } finally {
+      await none.close();
+    }
+    await session.get('/plain?n=1', { headers: { 'accept-encoding': undefined } });
+    assert.equal(origin.seen.at(-1)?.headers['accept-encoding'], undefined);
+  });
+
   it('an unknown content-coding leaves the body as it came', async () => {
     const res = await session.get('/unknown-coding');
     assert.equal(res.text(), 'raw bytes');

@@ -4,5 +4,6 @@
  */
 export * from '../error-wire.js';
 export { redactHeaders, redactUrl } from '../redact.js';
+export { acceptEncoding } from '../runtime/decode.js';
 export * from './messages.js';
 export * from './stream.js';

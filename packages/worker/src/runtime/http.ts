@@ -8,7 +8,7 @@ import type { RequestRef } from '../errors.js';
 import type { BodySpec, TransportSpec } from '../protocol/messages.js';
 import { discard } from './body-sinks.js';
 import type { Cancellation } from './cancellation.js';
-import { acceptEncoding, decodedBody, isBodiless } from './decode.js';
+import { decodedBody, isBodiless } from './decode.js';
 import { dispatcherFor } from './dispatchers.js';
 import { failure } from './failures.js';
 import { type Hop, locationOf, nextHop, targetOf } from './redirects.js';
@@ -44,11 +44,8 @@ export async function open(out: Outgoing, signal: Cancellation): Promise<OpenRes
   // A streamed body cannot be sent twice: its redirects come back as they are.
   const follow = transport.followRedirects && !isStreamBody(out.body);
   try {
-    // The headers are this request's own copy (they crossed threads): set in place, not copied.
-    const headers = out.headers;
-    headers['accept-encoding'] ??= acceptEncoding;
     const dispatcher = dispatcherFor(transport);
-    let hop: Hop = { method: out.method, url: out.url, target: targetOf(out.url), headers, body: out.body };
+    let hop: Hop = { method: out.method, url: out.url, target: targetOf(out.url), headers: out.headers, body: out.body };
     let visited: Set<string> | undefined;
     for (let hops = 0; ; hops++) {
       const res = await send(dispatcher, hop, transport, signal, out);
