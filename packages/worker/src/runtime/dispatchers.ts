@@ -5,6 +5,7 @@
  */
 import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors, ProxyAgent } from 'undici';
 import type { AgentSettings, TransportSpec } from '../protocol/messages.js';
+import { proxyToken } from './proxy-auth.js';
 import { retryPolicy } from './retry-policy.js';
 
 let settings: AgentSettings = { connectionsPerOrigin: undefined, keepAliveTimeout: 4_000 };
@@ -36,10 +37,12 @@ function create(transport: TransportSpec): Dispatcher {
   const { proxy } = transport;
   let root: Dispatcher;
   if (proxy === undefined) root = new Agent({ ...options, connect });
-  else if ('uri' in proxy) root = new ProxyAgent({ ...options, uri: proxy.uri, requestTls: connect, proxyTls: { timeout: transport.connectTimeout } });
+  else if ('uri' in proxy)
+    root = new ProxyAgent({ ...options, ...proxyToken(proxy.uri), uri: proxy.uri, requestTls: connect, proxyTls: { timeout: transport.connectTimeout } });
   else {
     root = new EnvHttpProxyAgent({
       ...options,
+      ...proxyToken(proxy.httpProxy, proxy.httpsProxy),
       connect,
       ...(proxy.httpProxy === undefined ? {} : { httpProxy: proxy.httpProxy }),
       ...(proxy.httpsProxy === undefined ? {} : { httpsProxy: proxy.httpsProxy }),
