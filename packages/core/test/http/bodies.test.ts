@@ -140,7 +140,7 @@ describe('bodies: conflicts and bad types', () => {
       await rejectsWith(
         session.post('/b', { body: body as unknown as string }),
         'TF_ERR_INVALID_ARGUMENT',
-        /body must be a string, Uint8Array, ArrayBuffer, URLSearchParams, FormData, ReadableStream or async iterable of bytes/,
+        /body must be a string, Uint8Array, ArrayBuffer, URLSearchParams, FormData, Blob \(or File\), ReadableStream or async iterable of bytes/,
       );
     });
   }
