@@ -5,6 +5,7 @@
  */
 import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors, ProxyAgent } from 'undici';
 import type { AgentSettings, TransportSpec } from '../protocol/messages.js';
+import { phaseTimers, preciseConnector } from './phase-timers.js';
 import { proxyToken } from './proxy-auth.js';
 import { retryPolicy } from './retry-policy.js';
 
@@ -36,14 +37,16 @@ function create(transport: TransportSpec): Dispatcher {
   };
   const { proxy } = transport;
   let root: Dispatcher;
-  if (proxy === undefined) root = new Agent({ ...options, connect });
+  // Direct connections get a connect timeout on time (phase-timers.ts); through a proxy, undici's.
+  const direct = preciseConnector({ ...connect, allowH2: transport.http2 }, transport.connectTimeout);
+  if (proxy === undefined) root = new Agent({ ...options, connect: direct });
   else if ('uri' in proxy)
     root = new ProxyAgent({ ...options, ...proxyToken(proxy.uri), uri: proxy.uri, requestTls: connect, proxyTls: { timeout: transport.connectTimeout } });
   else {
     root = new EnvHttpProxyAgent({
       ...options,
       ...proxyToken(proxy.httpProxy, proxy.httpsProxy),
-      connect,
+      connect: direct,
       ...(proxy.httpProxy === undefined ? {} : { httpProxy: proxy.httpProxy }),
       ...(proxy.httpsProxy === undefined ? {} : { httpsProxy: proxy.httpsProxy }),
       noProxy: proxy.noProxy ?? '',
@@ -53,8 +56,9 @@ function create(transport: TransportSpec): Dispatcher {
     });
   }
   roots.push(root);
-  if (!transport.retry) return root;
+  if (!transport.retry) return root.compose(phaseTimers);
   return root.compose(
+    phaseTimers,
     interceptors.retry({
       ...transport.retry,
       methods: [...transport.retry.methods],
