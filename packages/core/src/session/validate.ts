@@ -86,7 +86,7 @@ function headerEntries(init: unknown, where: string): Iterable<readonly [unknown
 }
 
 /**
- * Lower-cases names and checks names and values; `undefined` values are kept as removals. A name given
+ * Lower-cases names, checks names and values, trims values; `undefined` values are kept as removals. A name given
  * twice (in pairs, or a Headers' own) is combined with `, ` (`; ` for cookie), as Headers does.
  */
 export function checkHeaders(init: HeadersInit | undefined, where: string): Record<string, string | undefined> {
@@ -105,12 +105,22 @@ export function checkHeaders(init: HeadersInit | undefined, where: string): Reco
     if (typeof value !== 'string' && typeof value !== 'number') {
       throw new InvalidArgumentError(`${where}.${name} must be a string or a number, got ${typeof value}`);
     }
-    const text = String(value);
+    const text = trimmed(String(value));
     if (badValueRe.test(text)) throw new InvalidArgumentError(`${where}.${name} must not contain CR, LF or NUL`);
     const earlier = combine ? out[lower] : undefined;
     out[lower] = earlier === undefined ? text : `${earlier}${lower === 'cookie' ? '; ' : ', '}${text}`;
   }
   return out;
+}
+
+/**
+ * A header value without leading or trailing spaces and tabs, as Headers normalizes it: they are not
+ * part of the value (RFC 9110 5.5), so what is sent is what the server reads.
+ */
+function trimmed(value: string): string {
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(value.length - 1);
+  return first === 0x20 || first === 0x09 || last === 0x20 || last === 0x09 ? value.replace(/^[ \t]+|[ \t]+$/g, '') : value;
 }
 
 /** Checks a query init and returns it as name -> values (undefined: remove). */
