@@ -32,13 +32,14 @@ export function encodeBody(json: unknown, body: unknown, headers: Record<string,
       throw new InvalidArgumentError('a FormData body sets its own content-type (with the boundary); remove the header');
     return { kind: 'multipart', parts: [...body.entries()].map(([name, value]) => part(name, value)) };
   }
-  // A Blob or File goes with its size as content-length. One in memory crosses to the worker as it is
-  // (replayable); a file's (fs.openAsBlob) cannot cross threads, so it is read here as it is sent: a
-  // streamed body, never whole in memory.
+  // A Blob or File goes with its size as content-length, read here as it is sent: a streamed body,
+  // never whole in memory. It never crosses threads as a Blob: Node refuses to clone a file's Blob, and
+  // one made of a file's Blob (new Blob([fileBlob])) clones but brings the process down when another
+  // thread reads it.
   if (body instanceof Blob) {
     headers['content-length'] = String(body.size);
     if (body.type !== '') headers['content-type'] ??= body.type;
-    return crossesThreads(body) ? body : (body.stream() as ReadableStream<Uint8Array>);
+    return body.stream() as ReadableStream<Uint8Array>;
   }
   if (body instanceof ReadableStream) {
     if (body.locked) throw new InvalidArgumentError('body is a ReadableStream that is already locked (being read)');
@@ -48,16 +49,6 @@ export function encodeBody(json: unknown, body: unknown, headers: Record<string,
     return ReadableStream.from(body as AsyncIterable<Uint8Array>);
   }
   throw new InvalidArgumentError(`body must be ${allowed}, got ${Object.prototype.toString.call(body)}`);
-}
-
-/** false for a file-backed Blob, which Node refuses to clone. */
-function crossesThreads(blob: Blob): boolean {
-  try {
-    structuredClone(blob);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function encodeJson(json: unknown, headers: Record<string, string>): string {

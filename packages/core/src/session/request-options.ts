@@ -43,8 +43,7 @@ export interface RequestOptions<M = AnyCallbacks, B extends BackgroundName<M> | 
   /**
    * A raw body: string, bytes, ArrayBuffer, URLSearchParams (sent urlencoded), FormData (multipart,
    * with Blob and File parts), a Blob or File (sent with its size as content-length and its type as
-   * content-type unless set; one in memory is replayed on redirects and retries, a file's from
-   * `fs.openAsBlob` is read as it is sent, as a streamed body), or a ReadableStream or async iterable of bytes or strings: a streamed
+   * content-type unless set, read as it is sent: a streamed body, as below), or a ReadableStream or async iterable of bytes or strings: a streamed
    * upload, handed to the worker and never buffered on the main thread; it cannot be replayed, so its
    * redirects are returned as they are and retries do not apply. A request that ends before its body
    * was read whole (cancelled, timed out, failed) cancels the source. Not with `json`. @default undefined

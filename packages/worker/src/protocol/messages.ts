@@ -117,12 +117,11 @@ export interface MultipartSpec {
 }
 
 /**
- * A request body as it crosses to the worker: bytes or text, multipart parts, a Blob in memory (its
- * size is the content-length, set on the main thread), or a ReadableStream of bytes transferred to the worker (a streamed upload: never
- * buffered on the main thread, and it cannot be replayed, so redirects are not followed and retries do
- * not apply).
+ * A request body as it crosses to the worker: bytes or text, multipart parts, or a ReadableStream of
+ * bytes transferred to the worker (a streamed upload: never buffered on the main thread, and it cannot
+ * be replayed, so redirects are not followed and retries do not apply).
  */
-export type BodySpec = Uint8Array | string | MultipartSpec | Blob | ReadableStream<Uint8Array> | undefined;
+export type BodySpec = Uint8Array | string | MultipartSpec | ReadableStream<Uint8Array> | undefined;
 
 /** How a request is carried: redirects, limits and per-phase timeouts. */
 export interface TransportSpec {

@@ -67,7 +67,7 @@ function refOf(out: Outgoing): RequestRef {
 
 /** One hop, straight to the dispatcher, its target parsed once per URL. */
 function send(dispatcher: Dispatcher, hop: Hop, transport: TransportSpec, signal: Cancellation, out: Outgoing): Promise<Dispatcher.ResponseData> {
-  const body = hop.body === undefined ? null : requestBody(hop.body, refOf(out), transport.retry !== undefined);
+  const body = hop.body === undefined ? null : requestBody(hop.body, refOf(out));
   const { origin, path } = hop.target;
   const { headersTimeout, bodyTimeout } = transport;
   const method = hop.method as Dispatcher.HttpMethod;

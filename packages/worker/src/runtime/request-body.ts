@@ -6,21 +6,16 @@ import type { RequestRef } from '../errors.js';
 import type { BodySpec } from '../protocol/messages.js';
 import { uploadSource } from './upload-source.js';
 
-type UndiciBody = string | Uint8Array | FormData | Blob | Readable | null;
+type UndiciBody = string | Uint8Array | FormData | Readable | null;
 
 export function isStreamBody(body: BodySpec): body is ReadableStream<Uint8Array> {
   return body instanceof ReadableStream;
 }
 
-/**
- * A fresh body for each send: a FormData can be encoded again (a 307 re-sends it), a stream cannot. A
- * Blob is streamed from its source, a fresh stream each send; with a retry policy it goes to undici as
- * it is, which reads it into memory, because undici's retries send no body it has streamed once.
- */
-export function requestBody(body: BodySpec, ref: RequestRef, retries: boolean): UndiciBody {
+/** A fresh body for each send: a FormData can be encoded again (a 307 re-sends it), a stream cannot. */
+export function requestBody(body: BodySpec, ref: RequestRef): UndiciBody {
   if (body === undefined) return null;
   if (typeof body === 'string' || body instanceof Uint8Array) return body;
-  if (body instanceof Blob) return retries ? body : Readable.fromWeb(body.stream() as import('node:stream/web').ReadableStream);
   // A Node Readable, not the bare generator: undici's retry and redirect handlers see a Readable that
   // was read as disturbed and pass the response through, where a spent generator would be sent again
   // as an empty body. One chunk at most waits here (highWaterMark 1 byte): backpressure holds.
