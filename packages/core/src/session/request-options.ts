@@ -7,7 +7,7 @@ import type { RequestSpec, SaveSpec } from '@threadfetch/worker/protocol';
 import type { AnyCallbacks, BackgroundName } from './callback-types.js';
 import { renderCookies, withCookies } from './cookies.js';
 import type { ResolvedSessionOptions } from './options.js';
-import { type BodyInit, encodeBody } from './request-body.js';
+import { type BodyInit, bufferedBodies, encodeBody } from './request-body.js';
 import { hasTransportOptions, resolveTransport, type TransportOptions, transportOptionNames } from './transport.js';
 import {
   applyQuery,
@@ -42,7 +42,8 @@ export interface RequestOptions<M = AnyCallbacks, B extends BackgroundName<M> | 
   readonly cookies?: Readonly<Record<string, string>>;
   /**
    * A raw body: string, bytes, ArrayBuffer, URLSearchParams (sent urlencoded), FormData (multipart,
-   * with Blob and File parts), a Blob or File (sent with its size as content-length and its type as
+   * with Blob and File parts, files from `fs.openAsBlob` included: encoded here and read whole by the
+   * worker, so redirects and retries send it again), a Blob or File (sent with its size as content-length and its type as
    * content-type unless set, read as it is sent: a streamed body, as below), or a ReadableStream or async iterable of bytes or strings: a streamed
    * upload, handed to the worker and never buffered on the main thread; it cannot be replayed, so its
    * redirects are returned as they are and retries do not apply. A request that ends before its body
@@ -166,6 +167,7 @@ export function prepareRequest(
   // Only what this request needs: each key is sent and read back in the worker.
   const spec: Writable<RequestSpec> = { id, method, url: href, headers, transport: transport.spec };
   if (body !== undefined) spec.body = body;
+  if (body instanceof ReadableStream && bufferedBodies.has(body)) spec.bufferBody = true;
   if (background !== undefined) {
     spec.background = background;
     spec.callbacks = session.callbacks;

@@ -80,6 +80,12 @@ export interface RequestSpec {
   readonly hookNames?: readonly string[] | undefined;
   /** comlink endpoint of the session's cookie jar ({@link CookieJarRemote}); with it the worker follows redirects hop by hop. */
   readonly cookies?: MessagePort | undefined;
+  /**
+   * The streamed body is read whole in the worker before it is sent, so that a redirect or a retry can
+   * send it again: a FormData with Blob parts, encoded on the main thread (a Blob made of a file's
+   * cannot be read in another thread). Absent: false.
+   */
+  readonly bufferBody?: true | undefined;
   /** Connection and response limits; one object shared by the requests of a session, so sent once per batch. */
   readonly transport: TransportSpec;
 }
@@ -103,14 +109,17 @@ export interface CookieJarRemote {
   store(url: string, setCookies: readonly string[]): Promise<void>;
 }
 
-/** One part of a multipart body: a string, or bytes (a Blob, which crosses threads) with a file name. */
+/** One text part of a multipart body. */
 export interface MultipartPart {
   readonly name: string;
-  readonly value: string | Blob;
-  readonly filename: string | undefined;
+  readonly value: string;
 }
 
-/** A FormData body, as parts: FormData itself does not cross threads. The worker rebuilds it. */
+/**
+ * A FormData body of text parts: FormData itself does not cross threads. The worker rebuilds it. A
+ * FormData with Blob parts crosses as its encoding instead (see `bufferBody`): no Blob goes to a
+ * worker, where reading one made of a file's Blob brings the process down.
+ */
 export interface MultipartSpec {
   readonly kind: 'multipart';
   readonly parts: readonly MultipartPart[];

@@ -23,6 +23,8 @@ import { followUp } from './follow-up.js';
 import { openHooks } from './hooks.js';
 import { type OpenResponse, open } from './http.js';
 import { progressReporter, reporter } from './progress.js';
+import { isStreamBody } from './request-body.js';
+import { wholeBody } from './upload-source.js';
 
 /** An envelope ready to post, with what can be transferred and whether the data is known to clone. */
 export interface PackedResult {
@@ -59,7 +61,8 @@ export async function runRequest(
         { request },
       );
     }
-    opened = spec.cookies ? await openWithJar(spec, signal, spec.cookies) : await open(spec, signal);
+    const out = spec.bufferBody && isStreamBody(spec.body) ? { ...spec, body: await wholeBody(spec.body, request, signal) } : spec;
+    opened = spec.cookies ? await openWithJar(out, signal, spec.cookies) : await open(out, signal);
     times[1] = epochNow();
     const port = spec.stream;
     const progress = spec.progress ? progressReporter(opened.length, reporter(spec, sendProgress)) : undefined;
