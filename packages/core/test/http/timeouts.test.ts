@@ -119,6 +119,10 @@ describe('connectTimeout', () => {
     assert.ok(error instanceof TimeoutError);
   });
 
+  it('through a proxy that does not answer, connectTimeout: 100 fires before a 900 ms deadline', async () => {
+    await rejectsWith(session.get('http://127.0.0.1:1/never', { proxy: listener.url, connectTimeout: 100, timeout: 900 }), 'TF_ERR_CONNECT_TIMEOUT');
+  });
+
   it("connectTimeout: 100 fires before a 900 ms deadline (on time, not undici's coarse second)", async () => {
     await rejectsWith(session.get(`${listener.url}/y`, { connectTimeout: 100, timeout: 900 }), 'TF_ERR_CONNECT_TIMEOUT', /connectTimeout \(100 ms\)/);
   });

@@ -3,7 +3,7 @@
  * proxy, retry policy), each an Agent or proxy agent, composed with undici's retry interceptor when a
  * retry policy is set. Passed explicitly to every request; redirects are followed in http.ts, hop by hop.
  */
-import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors, ProxyAgent } from 'undici';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors, Pool, ProxyAgent } from 'undici';
 import type { AgentSettings, TransportSpec } from '../protocol/messages.js';
 import { phaseTimers, preciseConnector } from './phase-timers.js';
 import { proxyToken } from './proxy-auth.js';
@@ -37,16 +37,26 @@ function create(transport: TransportSpec): Dispatcher {
   };
   const { proxy } = transport;
   let root: Dispatcher;
-  // Direct connections get a connect timeout on time (phase-timers.ts); through a proxy, undici's.
+  // Connect timeouts on time (phase-timers.ts): to the origin, and to a proxy (its client's connector).
   const direct = preciseConnector({ ...connect, allowH2: transport.http2 }, transport.connectTimeout);
+  const toProxy = preciseConnector({}, transport.connectTimeout);
+  const clientFactory = (origin: URL, opts: object) => new Pool(origin, { ...opts, connect: toProxy });
   if (proxy === undefined) root = new Agent({ ...options, connect: direct });
   else if ('uri' in proxy)
-    root = new ProxyAgent({ ...options, ...proxyToken(proxy.uri), uri: proxy.uri, requestTls: connect, proxyTls: { timeout: transport.connectTimeout } });
+    root = new ProxyAgent({
+      ...options,
+      ...proxyToken(proxy.uri),
+      uri: proxy.uri,
+      clientFactory,
+      requestTls: connect,
+      proxyTls: { timeout: transport.connectTimeout },
+    });
   else {
     root = new EnvHttpProxyAgent({
       ...options,
       ...proxyToken(proxy.httpProxy, proxy.httpsProxy),
       connect: direct,
+      clientFactory,
       ...(proxy.httpProxy === undefined ? {} : { httpProxy: proxy.httpProxy }),
       ...(proxy.httpsProxy === undefined ? {} : { httpsProxy: proxy.httpsProxy }),
       noProxy: proxy.noProxy ?? '',

@@ -1,10 +1,10 @@
 /**
  * Phase timeouts that fire on time. undici runs connect, headers and body timeouts on its coarse
  * timers (a tick every half second): a timeout of 100 ms fires after about a second. Here they run on
- * Node's own timers: every connect (one timer per connection), and the headers and body timeouts of a
- * request below {@link coarseFrom}, where a second late would be a large part of the value (undici's
- * own timers, then turned off for the request, keep the longer ones). Each fails with undici's own
- * error, so it reads as undici's would (failures.ts).
+ * Node's own timers: every connection, to an origin or to a proxy (one timer each), and the headers
+ * and body timeouts of a request below {@link coarseFrom}, where a second late would be a large part
+ * of the value (undici's own timers, then turned off for the request, keep the longer ones). Each
+ * fails with undici's own error, so it reads as undici's would (failures.ts).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
