@@ -76,4 +76,4 @@ export type { BodyInit } from './session/request-body.js';
 export type { RequestInit, RequestOptions } from './session/request-options.js';
 export type { RunOptions } from './session/run.js';
 export { type Auth, type TransportOptions, transportDefaults } from './session/transport.js';
-export type { HeadersInit, QueryInit } from './session/validate.js';
+export type { HeadersInit, HeadersLike, QueryInit } from './session/validate.js';

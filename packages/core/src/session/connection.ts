@@ -29,11 +29,17 @@ export interface RetryOptions {
   readonly errorCodes?: readonly string[];
   /** ms before the first retry; doubles (`factor`) each time up to `maxDelay`. @default 200 */
   readonly delay?: number;
-  /** Longest wait between attempts, ms; also caps Retry-After. @default 10000 */
+  /**
+   * Longest wait between attempts, ms. A Retry-After asking for longer is not cut short: that response
+   * is returned as it is, not retried before the time the server asked for. @default 10000
+   */
   readonly maxDelay?: number;
   /** Backoff multiplier. @default 2 */
   readonly factor?: number;
-  /** Honour the Retry-After header of 429 and 503 responses. @default true */
+  /**
+   * Wait as the Retry-After header of a 429 or 503 says (seconds or an HTTP date) instead of the
+   * backoff; other statuses always use the backoff. @default true
+   */
   readonly retryAfter?: boolean;
 }
 

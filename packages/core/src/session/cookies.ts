@@ -47,20 +47,36 @@ export function renderCookies(value: unknown): string | undefined {
 }
 
 /**
- * Exposes the jar to one request's worker. `explicit` is a cookie header the caller set (sent as is
- * instead of the jar's); `extra` the request's own `cookies`, added to the jar's. Both go to the
- * request's own origin only, as undici drops a cookie header on a redirect to another origin. The
- * jar's async API is used, so a jar of yours with an asynchronous store works too.
+ * A Cookie header with the request's own cookies (`a=1; b=2`, from {@link renderCookies}) added: a
+ * cookie of `base` with the name of one of them is left out, so the request's wins (servers read the
+ * first of two of a name), as in requests.
+ */
+export function withCookies(base: string | undefined, own: string): string {
+  if (base === undefined || base === '') return own;
+  const names = new Set(own.split('; ').map(nameOf));
+  const kept = base.split(';').filter((pair) => pair.trim() !== '' && !names.has(nameOf(pair)));
+  return kept.length === 0 ? own : `${kept.map((pair) => pair.trim()).join('; ')}; ${own}`;
+}
+
+function nameOf(pair: string): string {
+  const eq = pair.indexOf('=');
+  return (eq < 0 ? pair : pair.slice(0, eq)).trim();
+}
+
+/**
+ * Exposes the jar to one request's worker. `explicit` is a cookie header the caller set (sent instead
+ * of the jar's); `extra` the request's own `cookies`, added to either, replacing a cookie of the same
+ * name. Both go to the request's own origin only, as undici drops a cookie header on a redirect to
+ * another origin. The jar's async API is used, so a jar of yours with an asynchronous store works too.
  */
 export function exposeJar(jar: CookieJar, explicit: string | undefined, extra: string | undefined, origin: string): MessagePort[] {
   const { port1, port2 } = new MessageChannel();
   const remote: CookieJarRemote = {
     async cookieFor(url) {
       const own = new URL(url).origin === origin;
-      if (explicit !== undefined) return own ? explicit : '';
-      const stored = await jar.getCookieString(url);
-      if (!own || extra === undefined) return stored;
-      return stored === '' ? extra : `${stored}; ${extra}`;
+      if (explicit !== undefined && !own) return '';
+      const base = explicit ?? (await jar.getCookieString(url));
+      return own && extra !== undefined ? withCookies(base, extra) : base;
     },
     async store(url, setCookies) {
       // Invalid or rejected cookies (a foreign domain, a Secure one over http) are skipped, as browsers do.

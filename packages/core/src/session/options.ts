@@ -2,6 +2,7 @@
 
 import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError } from '@threadfetch/worker';
+import { acceptEncoding } from '@threadfetch/worker/protocol';
 import type { CookieJar } from 'tough-cookie';
 import type { Executor } from '../executor/job.js';
 import { type ExecutorOptions, executorOptionNames } from '../executor/options.js';
@@ -35,7 +36,10 @@ export interface SessionOptions extends ExecutorOptions, TransportOptions {
   readonly logger?: Logger;
   /** Base for relative request URLs. @default undefined (request URLs must be absolute) */
   readonly baseURL?: URL | string;
-  /** Headers sent with every request; request headers override them by name (case-insensitive). @default {} */
+  /**
+   * Headers sent with every request; request headers override them by name (case-insensitive), and
+   * `undefined` removes one, the default `accept-encoding` included. @default { 'accept-encoding': 'gzip, deflate, br' } (and zstd where the runtime has it)
+   */
   readonly headers?: HeadersInit;
   /** Query parameters added to every request; request `query` adds to them, `undefined` removes one. @default {} */
   readonly query?: QueryInit;
@@ -88,12 +92,15 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     }
   }
   checkExecutor(options.executor);
+  const headers = checkHeaders(options.headers, 'options.headers');
+  // The default accept-encoding is a session header, so that `undefined` (session or request) removes it.
+  if (!('accept-encoding' in headers)) headers['accept-encoding'] = acceptEncoding;
   return {
     callbacks: resolveModule(options.callbacks, 'callbacks'),
     setup: resolveModule(options.setup, 'setup'),
     logger: checkLogger(options.logger),
     baseURL: resolveBase(options.baseURL),
-    headers: checkHeaders(options.headers, 'options.headers'),
+    headers,
     query: checkQuery(options.query, 'options.query'),
     timeout: checkTimeout(options.timeout, 'options.timeout') ?? sessionDefaults.timeout,
     transport: resolveTransport(options as Record<string, unknown>, undefined, 'options.'),

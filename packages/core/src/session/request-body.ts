@@ -9,10 +9,14 @@ export type BodyInit =
   | ArrayBuffer
   | URLSearchParams
   | FormData
+  | Blob
   | ReadableStream<Uint8Array | string>
   | AsyncIterable<Uint8Array | string>;
 
-const allowed = 'a string, Uint8Array, ArrayBuffer, URLSearchParams, FormData, ReadableStream or async iterable of bytes';
+/** Streamed bodies the worker reads whole before sending, so that they can be sent again (`bufferBody`). */
+export const bufferedBodies = new WeakSet<ReadableStream>();
+
+const allowed = 'a string, Uint8Array, ArrayBuffer, URLSearchParams, FormData, Blob (or File), ReadableStream or async iterable of bytes';
 
 /** Encodes `json` or `body`, setting content-type where the encoding decides it. */
 export function encodeBody(json: unknown, body: unknown, headers: Record<string, string>): BodySpec {
@@ -25,11 +29,34 @@ export function encodeBody(json: unknown, body: unknown, headers: Record<string,
     headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8';
     return body.toString();
   }
-  // undici writes the multipart content-type with its boundary; one set here would not match it.
+  // The multipart content-type carries the boundary; one set here would not match it.
   if (body instanceof FormData) {
     if (headers['content-type'] !== undefined)
       throw new InvalidArgumentError('a FormData body sets its own content-type (with the boundary); remove the header');
-    return { kind: 'multipart', parts: [...body.entries()].map(([name, value]) => part(name, value)) };
+    // Text parts only: rebuilt in the worker, as cheap to send again as the text itself.
+    const parts: MultipartPart[] = [];
+    let blobs = false;
+    for (const [name, value] of body.entries()) {
+      if (typeof value === 'string') parts.push({ name, value });
+      else blobs = true;
+    }
+    if (!blobs) return { kind: 'multipart', parts };
+    // Blob parts are read here, where they were made: one made of a file's Blob brings the process down
+    // when a worker reads it. The encoding streams to the worker, which reads it whole (bufferBody).
+    const encoded = new Response(body);
+    headers['content-type'] = encoded.headers.get('content-type') as string;
+    const stream = encoded.body as ReadableStream<Uint8Array>;
+    bufferedBodies.add(stream);
+    return stream;
+  }
+  // A Blob or File goes with its size as content-length, read here as it is sent: a streamed body,
+  // never whole in memory. It never crosses threads as a Blob: Node refuses to clone a file's Blob, and
+  // one made of a file's Blob (new Blob([fileBlob])) clones but brings the process down when another
+  // thread reads it.
+  if (body instanceof Blob) {
+    headers['content-length'] = String(body.size);
+    if (body.type !== '') headers['content-type'] ??= body.type;
+    return body.stream() as ReadableStream<Uint8Array>;
   }
   if (body instanceof ReadableStream) {
     if (body.locked) throw new InvalidArgumentError('body is a ReadableStream that is already locked (being read)');
@@ -51,10 +78,4 @@ function encodeJson(json: unknown, headers: Record<string, string>): string {
   if (text === undefined) throw new InvalidArgumentError('json must be a JSON-serializable value (not a function, symbol or undefined)');
   headers['content-type'] ??= 'application/json';
   return text;
-}
-
-/** A FormData entry: a File keeps its name (a Blob crossing threads would lose it). */
-function part(name: string, value: string | Blob): MultipartPart {
-  if (typeof value === 'string') return { name, value, filename: undefined };
-  return { name, value, filename: value instanceof File ? value.name : 'blob' };
 }

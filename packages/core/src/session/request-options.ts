@@ -5,31 +5,46 @@ import { threadId } from 'node:worker_threads';
 import { InvalidArgumentError } from '@threadfetch/worker';
 import type { RequestSpec, SaveSpec } from '@threadfetch/worker/protocol';
 import type { AnyCallbacks, BackgroundName } from './callback-types.js';
-import { renderCookies } from './cookies.js';
+import { renderCookies, withCookies } from './cookies.js';
 import type { ResolvedSessionOptions } from './options.js';
-import { type BodyInit, encodeBody } from './request-body.js';
+import { type BodyInit, bufferedBodies, encodeBody } from './request-body.js';
 import { hasTransportOptions, resolveTransport, type TransportOptions, transportOptionNames } from './transport.js';
-import { applyQuery, checkHeaders, checkMethod, checkQuery, checkTimeout, type HeadersInit, type QueryInit, show, takeCredentials } from './validate.js';
+import {
+  applyQuery,
+  checkHeaders,
+  checkMethod,
+  checkQuery,
+  checkTimeout,
+  type HeadersInit,
+  isPlainRecord,
+  kind,
+  type QueryInit,
+  show,
+  takeCredentials,
+} from './validate.js';
 
 /** Options of one request. Unknown options are bad input. */
 export interface RequestOptions<M = AnyCallbacks, B extends BackgroundName<M> | undefined = BackgroundName<M> | undefined> extends TransportOptions {
-  /** Query parameters, added to the URL's own and the session's (`undefined` removes a session one). @default undefined */
+  /** Query parameters (a plain record, Map or URLSearchParams), added to the URL's own and the session's (`undefined` removes a session one). @default undefined */
   readonly query?: QueryInit;
-  /** Headers, merged over the session's by case-insensitive name (`undefined` removes one). @default undefined */
+  /** Headers (a plain record, Map, `[name, value]` pairs or any Headers), merged over the session's by case-insensitive name (`undefined` removes one). @default undefined */
   readonly headers?: HeadersInit;
   /** A value sent as JSON, with `content-type: application/json` unless set. Not with `body`. @default undefined */
   readonly json?: unknown;
-  /** A form sent urlencoded (`application/x-www-form-urlencoded`): a record of strings or URLSearchParams. Not with `json` or `body`. @default undefined */
-  readonly form?: URLSearchParams | Readonly<Record<string, string | number | boolean>>;
+  /** A form sent urlencoded (`application/x-www-form-urlencoded`): a plain record or Map of strings, numbers or booleans, or URLSearchParams. Not with `json` or `body`. @default undefined */
+  readonly form?: URLSearchParams | ReadonlyMap<string, string | number | boolean> | Readonly<Record<string, string | number | boolean>>;
   /**
-   * Cookies for this request only, added to the jar's (or sent alone without a jar): a record of names
-   * to values, to the request's own origin only (not to a redirect target on another origin). An
-   * explicit `cookie` header is sent as is instead of the jar's cookies. @default undefined
+   * Cookies for this request only, added to the jar's (or to a `cookie` header, or sent alone): a
+   * record of names to values, to the request's own origin only (not to a redirect target on another
+   * origin). One of the same name as a jar's or header's cookie replaces it. An explicit `cookie`
+   * header is sent instead of the jar's cookies. @default undefined
    */
   readonly cookies?: Readonly<Record<string, string>>;
   /**
    * A raw body: string, bytes, ArrayBuffer, URLSearchParams (sent urlencoded), FormData (multipart,
-   * with Blob and File parts), or a ReadableStream or async iterable of bytes or strings: a streamed
+   * with Blob and File parts, files from `fs.openAsBlob` included: encoded here and read whole by the
+   * worker, so redirects and retries send it again), a Blob or File (sent with its size as content-length and its type as
+   * content-type unless set, read as it is sent: a streamed body, as below), or a ReadableStream or async iterable of bytes or strings: a streamed
    * upload, handed to the worker and never buffered on the main thread; it cannot be replayed, so its
    * redirects are returned as they are and retries do not apply. A request that ends before its body
    * was read whole (cancelled, timed out, failed) cancels the source. Not with `json`. @default undefined
@@ -134,7 +149,7 @@ export function prepareRequest(
   if (transport.authorization !== undefined && headers.authorization === undefined) headers.authorization = transport.authorization;
   if (credentials && headers.authorization === undefined) headers.authorization = credentials.authorization;
   const cookies = renderCookies(o.cookies);
-  if (cookies !== undefined && session.cookieJar === undefined) headers.cookie = headers.cookie === undefined ? cookies : `${headers.cookie}; ${cookies}`;
+  if (cookies !== undefined && session.cookieJar === undefined) headers.cookie = withCookies(headers.cookie, cookies);
   if (o.json !== undefined && o.form !== undefined) throw new InvalidArgumentError('json and form cannot both be given; pick one');
   const body = encodeBody(o.json, o.form === undefined ? o.body : encodeForm(o.form, o.body), headers);
   const timeout = checkTimeout(o.timeout, 'timeout') ?? session.timeout;
@@ -154,6 +169,7 @@ export function prepareRequest(
   if (body !== undefined) spec.body = body;
   if (session.setup !== undefined) spec.setup = session.setup;
   if (session.logger !== undefined) spec.log = true;
+  if (body instanceof ReadableStream && bufferedBodies.has(body)) spec.bufferBody = true;
   if (background !== undefined) {
     spec.background = background;
     spec.callbacks = session.callbacks;
@@ -230,10 +246,13 @@ function resolveUrl(value: unknown, base: string | undefined): URL {
 function encodeForm(form: unknown, body: unknown): URLSearchParams {
   if (body !== undefined) throw new InvalidArgumentError('form and body cannot both be given; pick one');
   if (form instanceof URLSearchParams) return form;
-  if (form === null || typeof form !== 'object' || Array.isArray(form))
-    throw new InvalidArgumentError('form must be a record of strings, numbers or booleans, or URLSearchParams');
+  let entries: Iterable<readonly [unknown, unknown]>;
+  if (isPlainRecord(form)) entries = Object.entries(form);
+  else if (form instanceof Map) entries = form;
+  else throw new InvalidArgumentError(`form must be a plain record of strings, numbers or booleans, a Map or URLSearchParams, got ${kind(form)}`);
   const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(form)) {
+  for (const [name, value] of entries) {
+    if (typeof name !== 'string') throw new InvalidArgumentError(`form: field names must be strings, got ${show(name)}`);
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new InvalidArgumentError(`form.${name} must be a string, number or boolean, got ${typeof value}`);
     }

@@ -1,12 +1,30 @@
 /** Validation of headers, query, timeouts and methods, shared by session and request options. */
 import { InvalidArgumentError } from '@threadfetch/worker';
 
-/** Headers as a record (a value of `undefined` removes a session header) or a `Headers`. */
-export type HeadersInit = Headers | Readonly<Record<string, string | number | undefined>>;
+type HeaderValue = string | number | undefined;
+
+/** What reads as Headers: fetch's, npm undici's, or any object with `get` and `entries` or `forEach`. */
+export interface HeadersLike {
+  get(name: string): string | null;
+  forEach(fn: (value: string, name: string) => void): void;
+}
+
+/**
+ * Headers: a plain record or a Map (a value of `undefined` removes a session header), `[name, value]`
+ * pairs (a repeated name is combined, as Headers combines it), or a Headers (fetch's, npm undici's,
+ * any Headers-like object).
+ */
+export type HeadersInit =
+  | Headers
+  | HeadersLike
+  | ReadonlyMap<string, HeaderValue>
+  | readonly (readonly [string, HeaderValue])[]
+  | Readonly<Record<string, HeaderValue>>;
 
 type QueryValue = string | number | boolean;
-/** Query parameters: a record (arrays repeat a name; `undefined` removes a session parameter) or URLSearchParams. */
-export type QueryInit = URLSearchParams | Readonly<Record<string, QueryValue | readonly QueryValue[] | undefined>>;
+type QueryValues = QueryValue | readonly QueryValue[] | undefined;
+/** Query parameters: a plain record or a Map (arrays repeat a name; `undefined` removes a session parameter), or URLSearchParams. */
+export type QueryInit = URLSearchParams | ReadonlyMap<string, QueryValues> | Readonly<Record<string, QueryValues>>;
 
 const tokenRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const badValueRe = /[\r\n\0]/;
@@ -26,32 +44,83 @@ export function text(value: unknown): string {
   return typeof value === 'string' ? value : show(value);
 }
 
-/** Lower-cases names and checks names and values; `undefined` values are kept as removals. */
+/** true for an object made by `{}`, `Object.create(null)` or JSON.parse: a record, not a class instance. */
+export function isPlainRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** What an input is, for an error message: `[object Set]`, `[object Object] (Settings)`. */
+export function kind(value: unknown): string {
+  if (value === null || typeof value !== 'object') return show(value);
+  const tag = Object.prototype.toString.call(value);
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return tag === '[object Object]' && typeof name === 'string' && name !== 'Object' ? `${tag} (${name})` : tag;
+}
+
+function isHeadersLike(value: object): value is HeadersLike & { entries?(): Iterable<[string, string]> } {
+  const h = value as Partial<Record<'get' | 'entries' | 'forEach', unknown>>;
+  return typeof h.get === 'function' && (typeof h.entries === 'function' || typeof h.forEach === 'function');
+}
+
+/** The entries of a HeadersInit, or throws naming `where`. */
+function headerEntries(init: unknown, where: string): Iterable<readonly [unknown, unknown]> {
+  if (isPlainRecord(init)) return Object.entries(init);
+  if (init instanceof Map) return init;
+  if (Array.isArray(init)) {
+    init.forEach((pair: unknown, i) => {
+      if (!Array.isArray(pair) || pair.length !== 2) throw new InvalidArgumentError(`${where}[${i}] must be a [name, value] pair, got ${kind(pair)}`);
+    });
+    return init as [unknown, unknown][];
+  }
+  if (init !== null && typeof init === 'object' && isHeadersLike(init)) {
+    if (typeof init.entries === 'function') return init.entries();
+    const pairs: [string, string][] = [];
+    init.forEach((value, name) => {
+      pairs.push([name, value]);
+    });
+    return pairs;
+  }
+  throw new InvalidArgumentError(`${where} must be a plain record of header names to strings, a Headers, a Map or [name, value] pairs, got ${kind(init)}`);
+}
+
+/**
+ * Lower-cases names, checks names and values, trims values; `undefined` values are kept as removals. A name given
+ * twice (in pairs, or a Headers' own) is combined with `, ` (`; ` for cookie), as Headers does.
+ */
 export function checkHeaders(init: HeadersInit | undefined, where: string): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = Object.create(null);
   if (init === undefined) return out;
-  if (init instanceof Headers) {
-    for (const [name, value] of init) out[name] = value;
-    return out;
-  }
-  if (init === null || typeof init !== 'object' || Array.isArray(init)) {
-    throw new InvalidArgumentError(`${where} must be a record of header names to strings, or a Headers, got ${show(init)}`);
-  }
-  for (const name of Object.keys(init)) {
-    const value = init[name];
-    if (!tokenRe.test(name)) throw new InvalidArgumentError(`${where}: ${show(name)} is not a valid header name (RFC 9110 token characters only)`);
+  const combine = Array.isArray(init);
+  for (const [name, value] of headerEntries(init, where)) {
+    if (typeof name !== 'string' || !tokenRe.test(name)) {
+      throw new InvalidArgumentError(`${where}: ${show(name)} is not a valid header name (RFC 9110 token characters only)`);
+    }
+    const lower = name.toLowerCase();
     if (value === undefined) {
-      out[name.toLowerCase()] = undefined;
+      out[lower] = undefined;
       continue;
     }
     if (typeof value !== 'string' && typeof value !== 'number') {
       throw new InvalidArgumentError(`${where}.${name} must be a string or a number, got ${typeof value}`);
     }
-    const text = String(value);
+    const text = trimmed(String(value));
     if (badValueRe.test(text)) throw new InvalidArgumentError(`${where}.${name} must not contain CR, LF or NUL`);
-    out[name.toLowerCase()] = text;
+    const earlier = combine ? out[lower] : undefined;
+    out[lower] = earlier === undefined ? text : `${earlier}${lower === 'cookie' ? '; ' : ', '}${text}`;
   }
   return out;
+}
+
+/**
+ * A header value without leading or trailing spaces and tabs, as Headers normalizes it: they are not
+ * part of the value (RFC 9110 5.5), so what is sent is what the server reads.
+ */
+function trimmed(value: string): string {
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(value.length - 1);
+  return first === 0x20 || first === 0x09 || last === 0x20 || last === 0x09 ? value.replace(/^[ \t]+|[ \t]+$/g, '') : value;
 }
 
 /** Checks a query init and returns it as name -> values (undefined: remove). */
@@ -62,11 +131,16 @@ export function checkQuery(init: QueryInit | undefined, where: string): Record<s
     for (const name of new Set(init.keys())) out[name] = encodeValues(init.getAll(name));
     return out;
   }
-  if (init === null || typeof init !== 'object' || Array.isArray(init)) {
-    throw new InvalidArgumentError(`${where} must be a record of strings, numbers, booleans or arrays of them, or URLSearchParams, got ${show(init)}`);
+  let entries: Iterable<readonly [unknown, unknown]>;
+  if (isPlainRecord(init)) entries = Object.entries(init);
+  else if (init instanceof Map) entries = init;
+  else {
+    throw new InvalidArgumentError(
+      `${where} must be a plain record of strings, numbers, booleans or arrays of them, a Map or URLSearchParams, got ${kind(init)}`,
+    );
   }
-  for (const name of Object.keys(init)) {
-    const value = init[name];
+  for (const [name, value] of entries) {
+    if (typeof name !== 'string') throw new InvalidArgumentError(`${where}: parameter names must be strings, got ${show(name)}`);
     if (value === undefined) {
       out[name] = undefined;
       continue;

@@ -72,7 +72,7 @@ describe('bodies: form', () => {
   });
 
   it('a form that is not a record rejects', async () => {
-    await rejectsWith(session.post('/f', { form: ['a', 'b'] as unknown as Record<string, string> }), 'TF_ERR_INVALID_ARGUMENT', /form must be a record/);
+    await rejectsWith(session.post('/f', { form: ['a', 'b'] as unknown as Record<string, string> }), 'TF_ERR_INVALID_ARGUMENT', /form must be a plain record/);
   });
 });
 
@@ -140,7 +140,7 @@ describe('bodies: conflicts and bad types', () => {
       await rejectsWith(
         session.post('/b', { body: body as unknown as string }),
         'TF_ERR_INVALID_ARGUMENT',
-        /body must be a string, Uint8Array, ArrayBuffer, URLSearchParams, FormData, ReadableStream or async iterable of bytes/,
+        /body must be a string, Uint8Array, ArrayBuffer, URLSearchParams, FormData, Blob \(or File\), ReadableStream or async iterable of bytes/,
       );
     });
   }

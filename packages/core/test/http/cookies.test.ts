@@ -311,6 +311,25 @@ describe('per-request cookies', () => {
     }
   });
 
+  it("override a cookie of the same name, the jar's or an explicit header's: one is sent, the request's", async () => {
+    const jarred = new FuturesSession({ baseURL: origin.url, maxWorkers: 1, cookies: true });
+    try {
+      await jarred.get('/set');
+      assert.equal(await cookieOf(jarred.get('/x')), 'sid=abc; gone=1');
+      assert.equal(await cookieOf(jarred.get('/x', { cookies: { sid: 'mine', more: '1' } })), 'gone=1; sid=mine; more=1');
+      const explicit = jarred.get('/x', { headers: { cookie: 'sid=h; h=1' }, cookies: { sid: 'mine' } });
+      assert.equal(await cookieOf(explicit), 'h=1; sid=mine', "an explicit header replaces the jar's; the request's cookies still go");
+    } finally {
+      await jarred.close();
+    }
+    const plain = new FuturesSession({ baseURL: origin.url, maxWorkers: 1, headers: { cookie: 'a=0; z=0' } });
+    try {
+      assert.equal(await cookieOf(plain.get('/x', { cookies: { a: '1' } })), 'z=0; a=1');
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('bad names and values are TF_ERR_INVALID_ARGUMENT', async () => {
     const session = new FuturesSession({ baseURL: origin.url, maxWorkers: 1 });
     try {

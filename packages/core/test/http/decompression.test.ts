@@ -34,7 +34,17 @@ before(async () => {
       for (const c of coding.split(',').map((s) => s.trim())) body = (encoders[c] as (b: Buffer) => Buffer)(body);
       res.writeHead(200, { 'content-encoding': coding, 'content-length': body.byteLength }).end(body);
     } else if (url.pathname === '/unknown-coding') {
-      res.writeHead(200, { 'content-encoding': 'x-custom' }).end('raw bytes');
+      res.writeHead(200, { 'content-encoding': url.searchParams.get('as') ?? 'x-custom' }).end('raw bytes');
+    } else if (url.pathname === '/bodiless') {
+      // What a gzip endpoint answers without a body: HEAD, 204, 304 (headers about a representation not sent).
+      const status = Number(url.searchParams.get('status') ?? 200);
+      const body = zlib.gzipSync('{}');
+      res.writeHead(status, {
+        'content-encoding': 'gzip',
+        'content-type': 'application/json',
+        ...(status === 200 ? { 'content-length': body.byteLength } : {}),
+      });
+      res.end(req.method === 'HEAD' || status !== 200 ? undefined : body);
     } else if (url.pathname === '/bomb') {
       const body = bombs[url.searchParams.get('size') ?? ''] as Buffer;
       res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': body.byteLength }).end(body);
@@ -87,9 +97,50 @@ describe('decompression', () => {
     }
   });
 
+  it('a session or request accept-encoding of undefined removes the default: none is sent', async () => {
+    const none = new FuturesSession({ baseURL: origin.url, executor: session.executor, headers: { 'Accept-Encoding': undefined } });
+    try {
+      await none.get('/plain?n=1');
+      assert.equal(origin.seen.at(-1)?.headers['accept-encoding'], undefined);
+    } finally {
+      await none.close();
+    }
+    await session.get('/plain?n=1', { headers: { 'accept-encoding': undefined } });
+    assert.equal(origin.seen.at(-1)?.headers['accept-encoding'], undefined);
+  });
+
   it('an unknown content-coding leaves the body as it came', async () => {
     const res = await session.get('/unknown-coding');
     assert.equal(res.text(), 'raw bytes');
+  });
+
+  it('a coding named like an Object property (constructor, __proto__, toString) is unknown: the body as it came', async () => {
+    for (const as of ['constructor', '__proto__', 'toString', 'gzip, hasOwnProperty']) {
+      const res = await session.get('/unknown-coding', { query: { as } });
+      assert.equal(res.text(), 'raw bytes', as);
+    }
+  });
+
+  it('more than five codings is TF_ERR_DECODE; five are decoded', async () => {
+    const five = 'gzip, gzip, gzip, gzip, gzip';
+    assert.equal((await session.get('/encoded', { query: { coding: five } })).text(), text);
+    await rejectsWith(session.get('/encoded', { query: { coding: `${five}, gzip` } }), 'TF_ERR_DECODE', /more than 5 content codings/);
+    await rejectsWith(session.get('/unknown-coding', { query: { as: 'a, b, c, d, e, f' } }), 'TF_ERR_DECODE');
+  });
+
+  it('HEAD, 204 and 304 with content-encoding: the status, the headers intact, an empty body', async () => {
+    const head = await session.head('/bodiless');
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-encoding'), 'gzip');
+    assert.equal(head.headers.get('content-length'), String(zlib.gzipSync('{}').byteLength));
+    assert.equal(head.body.byteLength, 0);
+    for (const status of [204, 304]) {
+      const res = await session.get('/bodiless', { query: { status } });
+      assert.equal(res.status, status);
+      assert.equal(res.headers.get('content-encoding'), 'gzip');
+      assert.equal(res.body.byteLength, 0);
+    }
+    assert.equal((await session.get('/bodiless')).text(), '{}', 'a GET of the same resource is decoded');
   });
 });
 

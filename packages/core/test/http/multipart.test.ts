@@ -1,6 +1,13 @@
-/** Multipart FormData bodies: parts cross to the worker as strings and Blobs and are sent as multipart/form-data. */
+/**
+ * Multipart FormData bodies: text parts cross to the worker as strings; a form with Blob parts is
+ * encoded on the main thread and read whole by the worker; sent as multipart/form-data.
+ */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { openAsBlob } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FuturesSession } from '@threadfetch/core';
 import { type Origin, rejectsWith, sendJson, startHttp } from './helpers.js';
@@ -100,6 +107,28 @@ describe('multipart bodies (FormData)', () => {
         ['doc', 'résumé "final".txt'],
       ],
     );
+  });
+
+  it("a file's Blob (fs.openAsBlob) as a part arrives whole, and a 307 sends it again (read where it was made, never in a worker)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'threadfetch-form-'));
+    try {
+      const bytes = randomBytes(300_000);
+      const path = join(dir, 'doc.bin');
+      await writeFile(path, bytes);
+      const form = new FormData();
+      form.append('k', 'v');
+      form.append('doc', await openAsBlob(path), 'doc.bin');
+      form.append('copy', new Blob([await openAsBlob(path)], { type: 'application/x-copy' }));
+      const res = await session.post('/moved?status=307', { body: form });
+      assert.equal(res.redirected, true);
+      assert.deepEqual(partsOf(res), [
+        { name: 'k', text: 'v' },
+        { name: 'doc', file: 'doc.bin', type: 'application/octet-stream', size: bytes.byteLength, sha256: sha256(bytes) },
+        { name: 'copy', file: 'blob', type: 'application/x-copy', size: bytes.byteLength, sha256: sha256(bytes) },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('an empty FormData is a valid multipart body with no parts', async () => {

@@ -80,6 +80,20 @@ describe('proxy option', () => {
     assert.equal(origin.seen.at(-1)?.headers['proxy-authorization'], undefined);
   });
 
+  it('a proxy URL with a user and an empty password sends Basic user: (as requests does)', async () => {
+    const url = new URL(proxy.url);
+    url.username = 'user';
+    await shared.get(`${origin.url}/user-only`, { proxy: url });
+    assert.equal(proxy.requests.at(-1)?.headers['proxy-authorization'], 'Basic dXNlcjo=');
+    const env = withEnv({ HTTP_PROXY: `http://user:@127.0.0.1:${proxy.port}` }, () => new FuturesSession({ executor: shared.executor }));
+    try {
+      await env.get(`${origin.url}/env-user-only`);
+      assert.equal(proxy.requests.at(-1)?.headers['proxy-authorization'], 'Basic dXNlcjo=');
+    } finally {
+      await env.close();
+    }
+  });
+
   it('a session proxy is used by default, and proxy: false on a request bypasses it', async () => {
     const proxied = new FuturesSession({ executor: shared.executor, proxy: proxy.url });
     try {

@@ -19,7 +19,9 @@ before(async () => {
   origin = await startHttp((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const parts = url.pathname.split('/');
-    if (parts[1] === 'to') res.writeHead(Number(parts[2]), { location: url.searchParams.get('location') ?? '/final' }).end('moved');
+    // UTF-8 bytes in the Location, as servers send non-ASCII paths (Node writes a header string as latin1).
+    if (url.pathname === '/utf8-location') res.writeHead(302, { location: Buffer.from('/š?q=š', 'utf8').toString('latin1') }).end();
+    else if (parts[1] === 'to') res.writeHead(Number(parts[2]), { location: url.searchParams.get('location') ?? '/final' }).end('moved');
     else if (parts[1] === 'flaky' && !flaky.has(url.pathname)) {
       flaky.add(url.pathname);
       res.writeHead(503).end('try again');
@@ -60,6 +62,19 @@ for (const cookies of [false, true]) {
       assert.equal(last()?.url, '/final?q=1');
       assert.equal(res.url, `${origin.url}/final?q=1`);
       assert.equal(res.redirected, true);
+    });
+
+    it('a Location of UTF-8 bytes is read as UTF-8: /š is sent as /%C5%A1', async () => {
+      const res = await session.get('/utf8-location');
+      assert.equal(last()?.url, '/%C5%A1?q=%C5%A1');
+      assert.equal(res.url, `${origin.url}/%C5%A1?q=%C5%A1`);
+    });
+
+    it('a request not redirected: res.url has no fragment either', async () => {
+      const res = await session.get('/final?q=1#part');
+      assert.equal(last()?.url, '/final?q=1');
+      assert.equal(res.url, `${origin.url}/final?q=1`);
+      assert.equal(res.redirected, false);
     });
 
     it('a protocol-relative Location to another port is another origin: credentials are dropped', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FuturesSession, type RetryOptions } from '@threadfetch/core';
 import { type Origin, rejectsWith, startHttp } from './helpers.js';
 
@@ -36,6 +37,11 @@ after(async () => {
   await session.close();
   await origin.close();
 });
+
+/** Resolves once `condition` holds, checking every 10 ms (the test's timeout bounds it). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await sleep(10);
+}
 
 /** A fresh path and a function counting the requests the server saw for it. */
 function fresh(kind: 'flaky' | 'reset', query = ''): { path: string; hits: () => number } {
@@ -109,18 +115,28 @@ describe('retries on status', () => {
 
 describe('retries: Retry-After', () => {
   // No timing assertions: a long backoff that the header replaces would run into the request timeout.
-  it('Retry-After: 1 is honoured over a 60 s backoff', async () => {
-    const { path, hits } = fresh('flaky', '?fail=1&after=1');
-    const res = await session.get(path, { retry: { limit: 1, delay: 60_000, maxDelay: 60_000 }, timeout: 10_000 });
+  for (const status of [503, 429]) {
+    it(`Retry-After: 1 on a ${status} is honoured over a 60 s backoff`, async () => {
+      const { path, hits } = fresh('flaky', `?fail=1&status=${status}&after=1`);
+      const res = await session.get(path, { retry: { limit: 1, delay: 60_000, maxDelay: 60_000 }, timeout: 10_000 });
+      assert.equal(res.status, 200);
+      assert.equal(hits(), 2);
+    });
+  }
+
+  it('a Retry-After on another retried status (500) is not read: the backoff applies', async () => {
+    const { path, hits } = fresh('flaky', '?fail=1&status=500&after=600');
+    const res = await session.get(path, { retry: { limit: 1, delay: 1 }, timeout: 5_000 });
     assert.equal(res.status, 200);
     assert.equal(hits(), 2);
   });
 
-  it('maxDelay caps Retry-After', async () => {
+  it('a Retry-After beyond maxDelay is not retried early: the 503 resolves as it is, after 1 request', async () => {
     const { path, hits } = fresh('flaky', '?fail=1&after=600');
     const res = await session.get(path, { retry: { limit: 1, delay: 1, maxDelay: 50 }, timeout: 5_000 });
-    assert.equal(res.status, 200);
-    assert.equal(hits(), 2);
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('retry-after'), '600');
+    assert.equal(hits(), 1);
   });
 
   it('retryAfter: false ignores the header and keeps the backoff', async () => {
@@ -129,6 +145,37 @@ describe('retries: Retry-After', () => {
     assert.equal(res.status, 200);
     assert.equal(hits(), 2);
   });
+});
+
+describe('retries: an abort during the backoff', () => {
+  // After a 503 (undici holds its response while the policy waits) and after a reset connection (no
+  // request is open while it waits).
+  for (const kind of ['flaky', 'reset'] as const) {
+    it(`cancel() during a 60 s backoff (${kind}): rejects, the worker lets the request go (not replaced), nothing more is sent`, {
+      timeout: 30_000,
+    }, async () => {
+      const { path, hits } = fresh(kind, '?fail=10');
+      const threadIds = () => session.executor.stats().workers.map((w) => w.threadId);
+      const workers = threadIds();
+      const future = session.get(path, { retry: { limit: 3, delay: 60_000, maxDelay: 60_000 }, timeout: 120_000 });
+      await until(() => hits() === 1);
+      future.cancel();
+      await rejectsWith(future, 'TF_ERR_ABORTED');
+      // Bounded by the test's timeout, well under the backoff.
+      await until(() => session.executor.stats().inflight === 0);
+      assert.deepEqual(threadIds(), workers, 'the worker freed the request itself');
+      assert.equal(hits(), 1);
+    });
+
+    it(`a deadline during the backoff (${kind}): TF_ERR_TIMEOUT, and no retry is sent after it`, { timeout: 30_000 }, async () => {
+      const { path, hits } = fresh(kind, '?fail=10');
+      await rejectsWith(session.get(path, { retry: { limit: 3, delay: 400, maxDelay: 400 }, timeout: 150 }), 'TF_ERR_TIMEOUT');
+      await until(() => session.executor.stats().inflight === 0);
+      // Well past the 400 ms the backoff would have waited: a retry it sent would have arrived.
+      await sleep(1_500);
+      assert.equal(hits(), 1);
+    });
+  }
 });
 
 describe('retries on connection errors', () => {

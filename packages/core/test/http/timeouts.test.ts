@@ -75,6 +75,27 @@ describe('timeouts per phase', () => {
     }
   });
 
+  // On time, not undici's coarse second: each phase timeout of 100 ms must win against a whole-request
+  // deadline of 900 ms (ordering, not a measured time).
+  it('headersTimeout: 100 fires before a 900 ms deadline', async () => {
+    await rejectsWith(session.get('/no-headers', { headersTimeout: 100, timeout: 900 }), 'TF_ERR_HEADERS_TIMEOUT');
+  });
+
+  // undici's coarse body timer fires 499 ms after the last chunk at the earliest.
+  it('bodyTimeout: 50 fires before a 450 ms deadline', async () => {
+    await rejectsWith(session.get('/stall-body', { bodyTimeout: 50, timeout: 450 }), 'TF_ERR_BODY_TIMEOUT');
+  });
+
+  it('a body read slowly (backpressure) is not a stalled body: bodyTimeout does not fire while the reader waits', async () => {
+    const res = await session.stream('/drip', { bodyTimeout: 150, timeout: 10_000 });
+    const reader = res.body.getReader();
+    await reader.read();
+    // Let the body pile up unread for longer than bodyTimeout, then read on: chunks still come.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    for (let i = 0; i < 3; i++) assert.equal((await reader.read()).done, false);
+    await reader.cancel();
+  });
+
   it('the session serves requests after timeouts', async () => {
     assert.equal((await session.get('/ok')).text(), 'fine');
   });
@@ -96,5 +117,13 @@ describe('connectTimeout', () => {
     );
     assert.ok(error instanceof ConnectTimeoutError);
     assert.ok(error instanceof TimeoutError);
+  });
+
+  it('through a proxy that does not answer, connectTimeout: 100 fires before a 900 ms deadline', async () => {
+    await rejectsWith(session.get('http://127.0.0.1:1/never', { proxy: listener.url, connectTimeout: 100, timeout: 900 }), 'TF_ERR_CONNECT_TIMEOUT');
+  });
+
+  it("connectTimeout: 100 fires before a 900 ms deadline (on time, not undici's coarse second)", async () => {
+    await rejectsWith(session.get(`${listener.url}/y`, { connectTimeout: 100, timeout: 900 }), 'TF_ERR_CONNECT_TIMEOUT', /connectTimeout \(100 ms\)/);
   });
 });

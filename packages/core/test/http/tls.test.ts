@@ -15,7 +15,8 @@ let session: FuturesSession;
 before(async () => {
   pair = selfSigned();
   client = selfSigned('threadfetch-client');
-  server = await startHttps((_req, res) => res.writeHead(200).end('secure'), pair);
+  // `/sni` answers the server name the client sent in its TLS hello.
+  server = await startHttps((req, res) => res.writeHead(200).end(req.url === '/sni' ? String((req.socket as TLSSocket).servername) : 'secure'), pair);
   const peer = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const cert = (req.socket as TLSSocket).getPeerCertificate();
     res.writeHead(200).end(cert.subject?.CN ?? 'anonymous');
@@ -55,6 +56,13 @@ describe('tls: verification', () => {
     assert.equal((await session.get('/', { tls: { ca: pair.cert, servername: 'localhost' } })).status, 200);
     const error = await rejectsWith(session.get('/', { tls: { ca: pair.cert, servername: 'example.com' } }), 'TF_ERR_TLS');
     assert.ok(causeCodes(error).includes('ERR_TLS_CERT_ALTNAME_INVALID'), String(causeCodes(error)));
+  });
+
+  it('tls.servername is the SNI sent, whatever the host header says', async () => {
+    assert.equal((await session.get('/sni', { tls: { ca: pair.cert, servername: 'localhost' } })).text(), 'localhost');
+    const res = await session.get('/sni', { tls: { ca: pair.cert, servername: 'localhost' }, headers: { host: 'example.com' } });
+    assert.equal(res.text(), 'localhost');
+    assert.equal(server.seen.at(-1)?.headers.host, 'example.com');
   });
 
   it('session tls options apply to every request', async () => {

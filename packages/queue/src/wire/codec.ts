@@ -2,7 +2,7 @@
  * How request specs and result envelopes cross machines. Both are encoded with `v8.serialize`, the
  * structured-clone algorithm the threads already use: bytes (Uint8Array bodies, TLS keys), Infinity
  * limits, `undefined`, and whatever a callback may return (Map, Date, typed arrays) survive, which
- * JSON would not. Blobs (multipart file parts) are read into bytes first. A spec travels as base64
+ * JSON would not. A FormData's encoding (`bufferBody`) is read into bytes first. A spec travels as base64
  * inside the BullMQ job's JSON data; a result goes to Redis as raw bytes.
  * Producers and worker processes should run the same threadfetch (and Node major) version.
  *
@@ -15,49 +15,29 @@
  * private network), as it decides which requests the worker processes send.
  */
 import { deserialize, serialize } from 'node:v8';
-import type { MultipartPart, RequestSpec } from '@threadfetch/worker/protocol';
+import type { RequestSpec } from '@threadfetch/worker/protocol';
 import type { QueueResultMessage } from './result-message.js';
 import { resultProblem, specProblem } from './validate.js';
 
-/** A multipart Blob part, as bytes. */
-interface EncodedBlob {
-  readonly $blob: Uint8Array;
-  readonly type: string;
-}
-
-/** Encodes a spec for the job's data (base64 text). Async: multipart Blob parts are read first. */
+/** Encodes a spec for the job's data (base64 text). Async: a FormData's encoding is read first. */
 export async function encodeSpec(spec: RequestSpec): Promise<string> {
   // A run's bytes are copied into the job's data: there is no thread to move them to.
   let plain: RequestSpec = spec.run ? { ...spec, run: { ...spec.run, transfer: [] } } : spec;
   const body = spec.body;
-  if (body && typeof body === 'object' && 'kind' in body && body.kind === 'multipart') {
-    const parts = await Promise.all(
-      body.parts.map(async (part): Promise<unknown> => {
-        if (typeof part.value === 'string') return part;
-        const encoded: EncodedBlob = { $blob: new Uint8Array(await part.value.arrayBuffer()), type: part.value.type };
-        return { ...part, value: encoded };
-      }),
-    );
-    plain = { ...plain, body: { kind: 'multipart', parts: parts as MultipartPart[] } };
+  // A FormData with Blob parts, encoded on the main thread as a stream: read here, sent as its bytes.
+  if (spec.bufferBody && body instanceof ReadableStream) {
+    const { bufferBody: _read, ...rest } = spec;
+    plain = { ...rest, body: new Uint8Array(await new Response(body).arrayBuffer()) };
   }
   return serialize(plain).toString('base64');
 }
 
-/** Decodes a spec from the job's data; multipart byte parts become Blobs again. Throws on text that is not one. */
+/** Decodes a spec from the job's data. Throws on text that is not one. */
 export function decodeSpec(text: string): RequestSpec {
   const decoded: unknown = deserialize(Buffer.from(text, 'base64'));
   const problem = specProblem(decoded);
   if (problem) throw new TypeError(`not a request spec: ${problem}`);
-  const spec = decoded as RequestSpec;
-  const body = spec.body;
-  if (body && typeof body === 'object' && 'kind' in body && body.kind === 'multipart') {
-    const parts = body.parts.map((part) => {
-      const value = part.value as unknown as string | EncodedBlob;
-      return typeof value === 'string' ? part : { ...part, value: new Blob([value.$blob], { type: value.type }) };
-    });
-    return { ...spec, body: { kind: 'multipart', parts } };
-  }
-  return spec;
+  return decoded as RequestSpec;
 }
 
 /** Encodes a result message as bytes for the producer's result list. */

@@ -6,6 +6,7 @@
 export { type DebugLog, debugLog, headersLine } from '../debug-log.js';
 export * from '../error-wire.js';
 export { redactHeaders, redactUrl } from '../redact.js';
+export { acceptEncoding } from '../runtime/decode.js';
 export * from './heartbeat.js';
 export * from './messages.js';
 export * from './stream.js';

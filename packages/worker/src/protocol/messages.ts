@@ -86,6 +86,12 @@ export interface RequestSpec {
   readonly cookies?: MessagePort | undefined;
   /** The session has a logger: the worker reports this request's redirects and retries in its envelope ({@link WorkerLog}). */
   readonly log?: true | undefined;
+  /**
+   * The streamed body is read whole in the worker before it is sent, so that a redirect or a retry can
+   * send it again: a FormData with Blob parts, encoded on the main thread (a Blob made of a file's
+   * cannot be read in another thread). Absent: false.
+   */
+  readonly bufferBody?: true | undefined;
   /** Connection and response limits; one object shared by the requests of a session, so sent once per batch. */
   readonly transport: TransportSpec;
   /** Present: no request but a call of an export of `callbacks` (session.run); `method` is `RUN`, `url` the name. */
@@ -127,14 +133,17 @@ export interface CookieJarRemote {
   store(url: string, setCookies: readonly string[]): Promise<void>;
 }
 
-/** One part of a multipart body: a string, or bytes (a Blob, which crosses threads) with a file name. */
+/** One text part of a multipart body. */
 export interface MultipartPart {
   readonly name: string;
-  readonly value: string | Blob;
-  readonly filename: string | undefined;
+  readonly value: string;
 }
 
-/** A FormData body, as parts: FormData itself does not cross threads. The worker rebuilds it. */
+/**
+ * A FormData body of text parts: FormData itself does not cross threads. The worker rebuilds it. A
+ * FormData with Blob parts crosses as its encoding instead (see `bufferBody`): no Blob goes to a
+ * worker, where reading one made of a file's Blob brings the process down.
+ */
 export interface MultipartSpec {
   readonly kind: 'multipart';
   readonly parts: readonly MultipartPart[];

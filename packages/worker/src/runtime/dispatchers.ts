@@ -4,10 +4,12 @@
  * retry policy is set. Passed explicitly to every request; redirects are followed in http.ts, hop by hop.
  * A session's setup module may put a dispatcher of its own between the retry interceptor and the Agent.
  */
-import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors, ProxyAgent } from 'undici';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors, Pool, ProxyAgent } from 'undici';
 import { debugLog as log } from '../debug-log.js';
 import type { RequestRef } from '../errors.js';
 import type { AgentSettings, TransportSpec } from '../protocol/messages.js';
+import { phaseTimers, preciseConnector } from './phase-timers.js';
+import { proxyToken } from './proxy-auth.js';
 import type { RequestLog } from './request-log.js';
 import { retryPolicy } from './retry-policy.js';
 import { customDispatcher, forRequest, loadSetup } from './setup.js';
@@ -82,12 +84,26 @@ function createRoot(transport: TransportSpec): Dispatcher {
   };
   const { proxy } = transport;
   let root: Dispatcher;
-  if (proxy === undefined) root = new Agent({ ...options, connect });
-  else if ('uri' in proxy) root = new ProxyAgent({ ...options, uri: proxy.uri, requestTls: connect, proxyTls: { timeout: transport.connectTimeout } });
+  // Connect timeouts on time (phase-timers.ts): to the origin, and to a proxy (its client's connector).
+  const direct = preciseConnector({ ...connect, allowH2: transport.http2 }, transport.connectTimeout);
+  const toProxy = preciseConnector({}, transport.connectTimeout);
+  const clientFactory = (origin: URL, opts: object) => new Pool(origin, { ...opts, connect: toProxy });
+  if (proxy === undefined) root = new Agent({ ...options, connect: direct });
+  else if ('uri' in proxy)
+    root = new ProxyAgent({
+      ...options,
+      ...proxyToken(proxy.uri),
+      uri: proxy.uri,
+      clientFactory,
+      requestTls: connect,
+      proxyTls: { timeout: transport.connectTimeout },
+    });
   else {
     root = new EnvHttpProxyAgent({
       ...options,
-      connect,
+      ...proxyToken(proxy.httpProxy, proxy.httpsProxy),
+      connect: direct,
+      clientFactory,
       ...(proxy.httpProxy === undefined ? {} : { httpProxy: proxy.httpProxy }),
       ...(proxy.httpsProxy === undefined ? {} : { httpsProxy: proxy.httpsProxy }),
       noProxy: proxy.noProxy ?? '',
@@ -99,9 +115,11 @@ function createRoot(transport: TransportSpec): Dispatcher {
   return root;
 }
 
+/** Phase timeouts on time (phase-timers.ts), and retries when asked for, above `dispatcher`. */
 function withRetry(dispatcher: Dispatcher, transport: TransportSpec): Dispatcher {
-  if (!transport.retry) return dispatcher;
+  if (!transport.retry) return dispatcher.compose(phaseTimers);
   return dispatcher.compose(
+    phaseTimers,
     interceptors.retry({
       ...transport.retry,
       methods: [...transport.retry.methods],

@@ -4,6 +4,7 @@ import type { TransportSpec } from '../protocol/messages.js';
 import { type BackgroundResponse, type FollowUpRequest, WorkerResponse } from './background-response.js';
 import { discard, readAll } from './body-sinks.js';
 import type { Cancellation } from './cancellation.js';
+import { acceptEncoding } from './decode.js';
 import { failure } from './failures.js';
 import { open } from './http.js';
 
@@ -23,6 +24,7 @@ export async function followUp(
   const method = (follow.method ?? 'GET').toUpperCase();
   const headers: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(follow.headers ?? {})) headers[k.toLowerCase()] = v;
+  headers['accept-encoding'] ??= acceptEncoding;
   let body = follow.body;
   if (follow.json !== undefined) {
     body = JSON.stringify(follow.json);

@@ -8,7 +8,7 @@ import type { RequestRef } from '../errors.js';
 import type { BodySpec, TransportSpec } from '../protocol/messages.js';
 import { discard } from './body-sinks.js';
 import type { Cancellation } from './cancellation.js';
-import { acceptEncoding, decodedBody } from './decode.js';
+import { decodedBody, isBodiless } from './decode.js';
 import { dispatcherFor, setupDispatcherFor } from './dispatchers.js';
 import { failure } from './failures.js';
 import { type Hop, locationOf, nextHop, targetOf } from './redirects.js';
@@ -49,11 +49,8 @@ export async function open(out: Outgoing, signal: Cancellation): Promise<OpenRes
   // A streamed body cannot be sent twice: its redirects come back as they are.
   const follow = transport.followRedirects && !isStreamBody(out.body);
   try {
-    // The headers are this request's own copy (they crossed threads): set in place, not copied.
-    const headers = out.headers;
-    headers['accept-encoding'] ??= acceptEncoding;
     const dispatcher = out.setup === undefined ? dispatcherFor(transport) : await setupDispatcherFor(transport, out.setup, refOf(out));
-    let hop: Hop = { method: out.method, url: out.url, target: targetOf(out.url), headers, body: out.body };
+    let hop: Hop = { method: out.method, url: out.url, target: targetOf(out.url), headers: out.headers, body: out.body };
     let visited: Set<string> | undefined;
     for (let hops = 0; ; hops++) {
       const res = await send(dispatcher, hop, transport, signal, out);
@@ -80,23 +77,44 @@ function send(dispatcher: Dispatcher, hop: Hop, transport: TransportSpec, signal
   const { origin, path } = hop.target;
   const { headersTimeout, bodyTimeout } = transport;
   const method = hop.method as Dispatcher.HttpMethod;
-  // `requestLog` rides in the options to the retry interceptor's decision (dispatchers.ts), which reports retries to it.
+  // `requestLog` rides in the options to the retry interceptor's decision (dispatchers.ts), which reports
+  // retries to it. The SNI: undici takes a request's host header for it unless the request names one.
   const { requestLog } = out;
-  return dispatcher.request({ origin, path, method, headers: hop.headers, body, signal, headersTimeout, bodyTimeout, requestLog } as Dispatcher.RequestOptions);
+  const servername = transport.tls?.servername;
+  return dispatcher.request({
+    origin,
+    path,
+    method,
+    headers: hop.headers,
+    body,
+    signal,
+    headersTimeout,
+    bodyTimeout,
+    servername,
+    requestLog,
+  } as Dispatcher.RequestOptions);
 }
 
 function opened(res: Dispatcher.ResponseData, hop: Hop, hops: number, out: Outgoing): OpenResponse {
   // A streamed body's source ends with its request: at the latest when the response body closes.
   if (isStreamBody(out.body)) (res.body as unknown as Readable).once('close', () => releaseUpload(out.body as ReadableStream));
-  const encoding = res.headers['content-encoding'];
-  const declared = Number(res.headers['content-length']);
+  // A HEAD, 204 or 304 has no body to decode, whatever its content-encoding and content-length say.
+  const bodiless = isBodiless(hop.method, res.statusCode);
+  const encoding = bodiless ? undefined : res.headers['content-encoding'];
+  const declared = bodiless ? 0 : Number(res.headers['content-length']);
   return {
     status: res.statusCode,
     statusText: (res as { statusText?: string }).statusText,
     headers: res.headers,
-    url: hop.url,
+    // A later hop's URL never has a fragment; the request's own may.
+    url: hops === 0 ? withoutFragment(hop.url) : hop.url,
     redirected: hops > 0,
-    body: decodedBody(res.body as unknown as Readable, encoding),
+    body: decodedBody(res.body as unknown as Readable, encoding, refOf(out)),
     length: encoding === undefined && Number.isSafeInteger(declared) ? declared : undefined,
   };
+}
+
+function withoutFragment(url: string): string {
+  const hash = url.indexOf('#');
+  return hash < 0 ? url : url.slice(0, hash);
 }

@@ -55,10 +55,19 @@ export interface Hop {
 export function locationOf(from: Hop, status: number, location: string | string[] | undefined): URL | undefined {
   if (!redirectStatuses.has(status) || typeof location !== 'string') return undefined;
   try {
-    return new URL(location, `${from.target.origin}${from.target.path}`);
+    return new URL(utf8(location), `${from.target.origin}${from.target.path}`);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Header values arrive as latin1, one char per byte; a Location of non-ASCII bytes is read as the
+ * UTF-8 that servers send (as fetch does), so `/š` goes out as `/%C5%A1`.
+ */
+function utf8(value: string): string {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return Buffer.from(value, 'latin1').toString('utf8');
+  return value;
 }
 
 /** What bounds a chain of redirects: `hops` followed so far, and the URLs seen (a loop check; none with a jar). */

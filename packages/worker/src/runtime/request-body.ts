@@ -1,4 +1,4 @@
-/** The request body as undici takes it: multipart parts rebuilt into a FormData, a stream read with coded errors. */
+/** The request body as undici takes it: multipart text parts rebuilt into a FormData, a stream read with coded errors. */
 import { Readable } from 'node:stream';
 // undici's own FormData: the global one belongs to Node's bundled undici, which this undici cannot encode.
 import { FormData } from 'undici';
@@ -21,9 +21,6 @@ export function requestBody(body: BodySpec, ref: RequestRef): UndiciBody {
   // as an empty body. One chunk at most waits here (highWaterMark 1 byte): backpressure holds.
   if (isStreamBody(body)) return Readable.from(uploadSource(body, ref), { objectMode: false, highWaterMark: 1 });
   const form = new FormData();
-  for (const part of body.parts) {
-    if (typeof part.value === 'string') form.append(part.name, part.value);
-    else form.append(part.name, part.value, part.filename);
-  }
+  for (const part of body.parts) form.append(part.name, part.value);
   return form;
 }

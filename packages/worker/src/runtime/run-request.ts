@@ -25,7 +25,9 @@ import { heartbeat, runCallback } from './heartbeat.js';
 import { openHooks } from './hooks.js';
 import { type OpenResponse, open } from './http.js';
 import { progressReporter, reporter } from './progress.js';
+import { isStreamBody } from './request-body.js';
 import { RequestLog } from './request-log.js';
+import { wholeBody } from './upload-source.js';
 
 /** An envelope ready to post, with what can be transferred and whether the data is known to clone. */
 export interface PackedResult {
@@ -66,7 +68,8 @@ export async function runRequest(
         { request },
       );
     }
-    const out = log ? { ...spec, requestLog: log } : spec;
+    const withBody = spec.bufferBody && isStreamBody(spec.body) ? { ...spec, body: await wholeBody(spec.body, request, signal) } : spec;
+    const out = log ? { ...withBody, requestLog: log } : withBody;
     opened = spec.cookies ? await openWithJar(out, signal, spec.cookies) : await open(out, signal);
     times[1] = epochNow();
     const port = spec.stream;

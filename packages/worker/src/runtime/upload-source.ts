@@ -6,6 +6,7 @@
  * bytes or text, is TF_ERR_UPLOAD_FAILED.
  */
 import { type RequestRef, UploadError } from '../errors.js';
+import type { Cancellation } from './cancellation.js';
 
 /** The reader of each stream being sent, so the request can end its source however it ends. */
 const readers = new WeakMap<ReadableStream<unknown>, ReadableStreamDefaultReader<unknown>>();
@@ -38,6 +39,32 @@ export async function* uploadSource(stream: ReadableStream<unknown>, ref: Reques
     // Done: a no-op. Stopped early (undici gave up, a bad chunk): the source on the main thread is cancelled.
     reader.cancel().catch(noop);
   }
+}
+
+/**
+ * The stream read whole, for a body that must be sendable again (`bufferBody`); an abort stops the
+ * reading and cancels the source.
+ */
+export async function wholeBody(stream: ReadableStream<unknown>, ref: RequestRef, signal: Cancellation): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of uploadSource(stream, ref)) {
+      if (signal.aborted) throw signal.reason;
+      chunks.push(chunk);
+      size += chunk.byteLength;
+    }
+  } catch (error) {
+    releaseUpload(stream);
+    throw error;
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
 }
 
 /**
