@@ -137,7 +137,7 @@ describe("tracing: undici's channel objects", () => {
     const requests: Record<string, unknown>[] = [];
     const onCreate = (message: unknown) => {
       const { request } = message as { request: Record<string, unknown> & { addHeader(name: string, value: string): void } };
-      requests.push({ origin: request.origin, method: request.method, path: request.path, headers: (request.headers as string[]).slice(0, 2) });
+      requests.push({ origin: request.origin, method: request.method, path: request.path, headers: (request.headers as string[]).slice(0, 4) });
       request.addHeader('x-added', 'by a subscriber');
     };
     diagnosticsChannel.subscribe('undici:request:create', onCreate);
@@ -147,7 +147,10 @@ describe("tracing: undici's channel objects", () => {
     } finally {
       diagnosticsChannel.unsubscribe('undici:request:create', onCreate);
     }
-    assert.deepEqual(requests, [{ origin: server.url, method: 'GET', path: '/ok?x=1', headers: ['user-agent', 'svc/1.0'] }]);
+    // The session's default accept-encoding, then the request's own header, as flat name/value pairs.
+    assert.deepEqual(requests, [
+      { origin: server.url, method: 'GET', path: '/ok?x=1', headers: ['accept-encoding', 'gzip, deflate, br', 'user-agent', 'svc/1.0'] },
+    ]);
     assert.equal(server.seen[seen]?.headers['x-added'], 'by a subscriber');
   });
 });
