@@ -55,15 +55,15 @@ export class Lane {
     port.unref();
   }
 
-  /** Sends a batch of jobs to the worker. */
+  /** Sends a batch of jobs to the worker; throws, with none of them on the lane, when it cannot be cloned. */
   send(jobs: readonly Job[]): void {
     const specs = jobs.map((job) => job.spec);
+    this.port.postMessage({ type: MessageType.batch, specs } satisfies LaneMessage, portsOf(specs));
     for (const job of jobs) {
       this.jobs.set(job.spec.id, job);
       if (hasCallback(job)) this.callbackJobs += 1;
     }
     this.#updateRef();
-    this.port.postMessage({ type: MessageType.batch, specs } satisfies LaneMessage, portsOf(specs));
   }
 
   cancel(id: number, reason: CancelReason): void {

@@ -7,7 +7,7 @@
 import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { QueueFullError, SessionClosedError, WorkerCrashedError, WorkerStuckError } from '@threadfetch/worker';
+import { InvalidArgumentError, QueueFullError, SessionClosedError, WorkerCrashedError, WorkerStuckError } from '@threadfetch/worker';
 import {
   type CancelReason,
   epochNow,
@@ -324,7 +324,28 @@ export class ThreadExecutor implements Executor {
       diagnostics.start(job);
     }
     this.#outbox = waiting;
-    for (const [slot, batch] of batches) slot.lane.send(batch);
+    for (const [slot, batch] of batches) this.#post(slot.lane, batch);
+  }
+
+  /**
+   * Posts a batch; when it cannot be cloned (a value in some spec that structured clone refuses),
+   * each job goes alone, and the ones that cannot fail with TF_ERR_INVALID_ARGUMENT saying why.
+   */
+  #post(lane: Lane, batch: Job[]): void {
+    try {
+      lane.send(batch);
+      return;
+    } catch {
+      // One of them: find which.
+    }
+    for (const job of batch) {
+      try {
+        lane.send([job]);
+      } catch (error) {
+        const reason = (error as Error)?.message ?? String(error);
+        this.#fail(job, new InvalidArgumentError(`the request cannot be handed to a worker thread (${reason})`, { request: job.ref }));
+      }
+    }
   }
 
   #onMessage(lane: Lane, message: ResultsMessage | ProgressMessage): void {
