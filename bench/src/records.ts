@@ -58,3 +58,25 @@ export function summarize(document: unknown): Summary {
 export function expectedSummary(count: number): Summary {
   return { count, sum: (1.5 * count * (count - 1)) / 2 };
 }
+
+/** A deterministic sequence of numbers in [0, 1) from `seed` (mulberry32). */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const lightDelays = (() => {
+  const next = seeded(17);
+  return Array.from({ length: 1024 }, () => 5 + Math.floor(next() * 21));
+})();
+
+/** The delay of light request `i` of the `mixed` scenario: 5 to 25 ms, the same for `i` in every run. */
+export function lightDelayMs(i: number): number {
+  return lightDelays[i % lightDelays.length] as number;
+}
