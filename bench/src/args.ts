@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { type ClientKey, clientKeys, defaultWorkers } from './clients/clients.js';
 
 /** Scenario names of the default run, as `--only` takes them, in the order they run. */
-export const scenarioNames = ['latency', 'throughput', 'cpu-heavy', 'payload-sweep', 'workers-sweep'] as const;
+export const scenarioNames = ['latency', 'throughput', 'cpu-heavy', 'payload-sweep', 'workers-sweep', 'mixed'] as const;
 /** Opt-in scenarios: only with `--only NAME` (or `--queue`), after the others. `queue` needs redis-server. */
 export const optionalScenarioNames = ['queue'] as const;
 /** One of {@link scenarioNames} or {@link optionalScenarioNames}. */

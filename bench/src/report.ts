@@ -53,6 +53,35 @@ export function printResults(r: Results): void {
       ...r.workersSweep.points.map((p) => [String(p.workers), show(p.perSecond), showRatio(p.vsMainThread), show(p.delayP99Ms)]),
     ]);
   }
+  if (r.mixed) {
+    const m = r.mixed;
+    const timeouts = (f: Figure) => `${f.median.toFixed(0)} (${f.min.toFixed(0)}-${f.max.toFixed(0)}) = ${((f.median / m.lightRequests) * 100).toFixed(1)}%`;
+    printTable(
+      `Mixed: ${m.lightRequests} light requests (5-25 ms, ${m.lightDeadlineMs} ms deadline), ${m.lightLanes} at a time, beside ${m.heavyLanes} reductions of a ${(m.heavyBytes / 1e6).toFixed(0)} MB JSON in flight (median of rounds, spread; ratios per round)`,
+      [
+        [
+          '',
+          'light p50 ms',
+          'light p99 ms',
+          'p99 vs alone',
+          `light timeouts of ${m.lightRequests}`,
+          'heavy reductions/s',
+          'vs main thread',
+          'event-loop delay p99 ms',
+        ],
+        ...m.rows.map((row) => [
+          row.name,
+          show(row.lightP50Ms),
+          show(row.lightP99Ms),
+          showRatio(row.p99VsAlone),
+          timeouts(row.timeouts),
+          row.heavyPerSecond ? show(row.heavyPerSecond) : '',
+          showRatio(row.heavyVsMain),
+          show(row.delayP99Ms),
+        ]),
+      ],
+    );
+  }
   if (r.queue) {
     const q = r.queue;
     if ('skipped' in q) console.log(`\nQueue (QueueExecutor): skipped: ${q.skipped}`);

@@ -2,6 +2,7 @@
 
 import type { CpuHeavyResult } from './scenarios/cpu-heavy.js';
 import type { LatencyResult } from './scenarios/latency.js';
+import type { MixedResult } from './scenarios/mixed.js';
 import type { SweepResult } from './scenarios/payload-sweep.js';
 import type { PeerResult } from './scenarios/peers.js';
 import type { QueueResult } from './scenarios/queue.js';
@@ -17,6 +18,8 @@ export interface Results {
   readonly cpuHeavy?: CpuHeavyResult[];
   readonly payloadSweep?: SweepResult;
   readonly workersSweep?: WorkersSweepResult;
+  /** Light requests beside heavy callbacks (issue 17). */
+  readonly mixed?: MixedResult;
   readonly peers?: PeerResult[];
   /** The opt-in queue scenario, or why it was skipped. */
   readonly queue?: QueueResult;

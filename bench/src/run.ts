@@ -13,6 +13,7 @@ import type { Results } from './results.js';
 import type { Context } from './scenarios/context.js';
 import { cpuHeavy } from './scenarios/cpu-heavy.js';
 import { latency } from './scenarios/latency.js';
+import { mixed } from './scenarios/mixed.js';
 import { payloadSweep } from './scenarios/payload-sweep.js';
 import { peers } from './scenarios/peers.js';
 import { queueScenario } from './scenarios/queue.js';
@@ -69,6 +70,7 @@ async function runScenarios(): Promise<Results> {
       if (name === 'cpu-heavy') results.cpuHeavy = await metered(name, () => cpuHeavy(ctx));
       if (name === 'payload-sweep') results.payloadSweep = await metered(name, () => payloadSweep(ctx));
       if (name === 'workers-sweep') results.workersSweep = await metered(name, () => workersSweep(ctx));
+      if (name === 'mixed') results.mixed = await metered(name, () => mixed(ctx));
       // Not metered: redis-server and the worker processes would count as "other".
       if (name === 'queue') results.queue = await queueScenario(ctx);
     }
@@ -100,7 +102,7 @@ try {
     if (args.profile) console.log(`\nCPU profiles of the main thread in ${args.profile}: node bench/dist/profile-summary.js FILE`);
     const seconds = (performance.now() - started) / 1000;
     if (args.json) writeFileSync(args.json, `${JSON.stringify({ ...meta, seconds, ...results, goals }, null, 2)}\n`);
-    if (args.svg) writeFileSync(args.svg, chart(`threadfetch against issue 4's goals (${cores} cores, ${args.workers} workers)`, goals));
+    if (args.svg) writeFileSync(args.svg, chart(`threadfetch against its goals (${cores} cores, ${args.workers} workers)`, goals));
   }
   console.log(`\nDone in ${((performance.now() - started) / 1000).toFixed(0)} s.`);
 } catch (error) {

@@ -1,5 +1,5 @@
 /**
- * The README chart (`--svg FILE`), hand-written SVG with no dependencies: for each of issue 4's goals,
+ * The README chart (`--svg FILE`), hand-written SVG with no dependencies: for each goal (issue 4's, and issue 17's of the mixed scenario),
  * threadfetch's measured figure (green when it meets the goal, red when not) above the naive design's
  * (grey), the goal as a dashed line and, for ratios, undici on the main thread (1.0x) as a solid line.
  * Each row has its own scale, as the figures are in different units.
@@ -8,7 +8,8 @@ import type { Goal } from './goals.js';
 
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-const fmt = (g: Goal, v: number) => (g.unit === 'x' ? `${v.toFixed(2)}x` : g.unit === 'ms' ? `${v.toFixed(1)} ms` : `${v.toFixed(1)} floors`);
+const fmt = (g: Goal, v: number) =>
+  g.unit === 'x' ? `${v.toFixed(2)}x` : g.unit === 'ms' ? `${v.toFixed(1)} ms` : g.unit === '%' ? `${v.toFixed(1)}%` : `${v.toFixed(1)} floors`;
 
 /** The chart as an SVG document. */
 export function chart(title: string, goals: readonly Goal[]): string {

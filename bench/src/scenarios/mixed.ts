@@ -1,0 +1,177 @@
+/**
+ * Light requests beside heavy callbacks (issue 17). A quick upstream (`/light`, answering after 5-25 ms)
+ * is called with a 300 ms deadline, 4 at a time: alone through threadfetch; through the same session
+ * while it keeps 4 reductions of a ~5 MB records document going in `summarize` callbacks; and the same
+ * mix entirely on the main thread. For each: the light requests' p50/p99 latency and timeouts, heavy
+ * reductions per second, and the main thread's event-loop delay p99.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { inFlight } from '../clients/clients.js';
+import { documentOfSize, type Summary, summarize } from '../records.js';
+import { type Figure, figure, percentile } from '../support/stats.js';
+import { type Context, rotate, rounds, tfOptions } from './context.js';
+import { mainThreadSide, type Side, sessionSide, type Targets } from './mixed-sides.js';
+
+/** One row of the mixed scenario's table. */
+export interface MixedRow {
+  readonly name: string;
+  readonly key: 'alone' | 'beside' | 'main';
+  readonly lightP50Ms: Figure;
+  readonly lightP99Ms: Figure;
+  /** Light requests that hit their deadline, per round. */
+  readonly timeouts: Figure;
+  /** Heavy reductions per second while the light requests ran; absent for light requests alone. */
+  readonly heavyPerSecond: Figure | undefined;
+  readonly delayP99Ms: Figure;
+  /** Light p99 over the alone row's, per round. */
+  readonly p99VsAlone: Figure | undefined;
+  /** Heavy reductions per second over the main thread's, per round. */
+  readonly heavyVsMain: Figure | undefined;
+}
+
+/** What {@link mixed} measured. */
+export interface MixedResult {
+  readonly lightRequests: number;
+  readonly lightLanes: number;
+  readonly lightDeadlineMs: number;
+  readonly heavyLanes: number;
+  readonly heavyBytes: number;
+  readonly rows: MixedRow[];
+}
+
+interface Sample {
+  readonly p50: number;
+  readonly p99: number;
+  readonly timeouts: number;
+  readonly heavyPerSecond: number | undefined;
+  readonly delayP99: number;
+}
+
+const lightLanes = 4;
+const heavyLanes = 4;
+const heavyBytes = 5_000_000;
+
+/**
+ * Runs light requests 0 to `count - 1`, `lightLanes` at a time; with `heavy`, `heavyLanes` reductions
+ * run beside them from before the first light request (once each lane has finished one) to the last.
+ * Every light request's latency counts, a timed-out one at the moment it failed.
+ */
+async function measure(side: Side, count: number, heavy: ((s: Summary) => void) | undefined): Promise<Sample> {
+  let stopped = false;
+  let done = 0;
+  let windowStart = Number.POSITIVE_INFINITY;
+  let inWindow = 0;
+  let warm: () => void = () => undefined;
+  const warmed = new Promise<void>((resolve) => {
+    warm = resolve;
+  });
+  const lanes = heavy
+    ? Array.from({ length: heavyLanes }, async () => {
+        while (!stopped) {
+          heavy(await side.heavy());
+          done += 1;
+          if (done === heavyLanes) warm();
+          if (!stopped && performance.now() >= windowStart) inWindow += 1;
+        }
+      })
+    : [];
+  // Rejects as soon as a heavy lane fails, so that the light requests stop too; never resolves.
+  const failed = new Promise<never>((_, reject) => {
+    for (const lane of lanes) lane.catch(reject);
+  });
+  if (heavy) await Promise.race([warmed, failed]);
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  windowStart = performance.now();
+  const latencies: number[] = [];
+  let timeouts = 0;
+  let next = 0;
+  try {
+    await Promise.race([
+      inFlight(count, lightLanes, async () => {
+        const i = next++;
+        const started = performance.now();
+        if (!(await side.light(i))) timeouts += 1;
+        latencies.push(performance.now() - started);
+      }),
+      failed,
+    ]);
+  } finally {
+    stopped = true;
+  }
+  const seconds = (performance.now() - windowStart) / 1000;
+  await sleep(5);
+  histogram.disable();
+  await Promise.all(lanes);
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    timeouts,
+    heavyPerSecond: heavy ? inWindow / seconds : undefined,
+    delayP99: histogram.percentile(99) / 1e6,
+  };
+}
+
+interface Measurement {
+  readonly name: string;
+  readonly key: MixedRow['key'];
+  readonly side: Side;
+  readonly heavy: boolean;
+  readonly samples: Sample[];
+}
+
+/** Each round measures every row once, in rotated order; 200 light requests per measurement (100 with `--quick`). */
+export async function mixed(ctx: Context): Promise<MixedResult> {
+  const count = ctx.quick ? 100 : 200;
+  const targets: Targets = {
+    base: ctx.server.url,
+    heavyUrl: `${ctx.server.url}/bytes?size=${heavyBytes}`,
+    lightDeadlineMs: 300,
+    heavyDeadlineMs: 30_000,
+  };
+  const expected = JSON.stringify(summarize(JSON.parse(documentOfSize(heavyBytes))));
+  const check = (s: Summary) => {
+    if (JSON.stringify(s) !== expected) throw new Error(`a heavy reduction gave ${JSON.stringify(s)}, not ${expected}`);
+  };
+  const session = sessionSide(targets, tfOptions(ctx));
+  const main = mainThreadSide(targets);
+  const measurements: Measurement[] = [
+    { name: 'threadfetch, light requests alone', key: 'alone', side: session, heavy: false, samples: [] },
+    { name: 'threadfetch, beside the heavy work (one session)', key: 'beside', side: session, heavy: true, samples: [] },
+    { name: 'everything on the main thread (undici, parse there)', key: 'main', side: main, heavy: true, samples: [] },
+  ];
+  try {
+    for (const side of [session, main]) {
+      ctx.step('mixed: warming up');
+      await inFlight(heavyLanes, heavyLanes, async () => check(await side.heavy()));
+      let i = 0;
+      await inFlight(lightLanes * 4, lightLanes, () => side.light(i++));
+    }
+    for (let round = 0; round < rounds(ctx); round++) {
+      for (const m of rotate(measurements, round)) {
+        ctx.step(`mixed: round ${round + 1}/${rounds(ctx)}, ${m.name}`);
+        m.samples.push(await measure(m.side, count, m.heavy ? check : undefined));
+      }
+    }
+  } finally {
+    await Promise.all([session.close(), main.close()]);
+  }
+  const alone = measurements.find((m) => m.key === 'alone')?.samples ?? [];
+  const onMain = measurements.find((m) => m.key === 'main')?.samples ?? [];
+  const rows = measurements.map((m): MixedRow => {
+    const heavy = m.samples.map((s) => s.heavyPerSecond ?? Number.NaN);
+    return {
+      name: m.name,
+      key: m.key,
+      lightP50Ms: figure(m.samples.map((s) => s.p50)),
+      lightP99Ms: figure(m.samples.map((s) => s.p99)),
+      timeouts: figure(m.samples.map((s) => s.timeouts)),
+      heavyPerSecond: m.heavy ? figure(heavy) : undefined,
+      delayP99Ms: figure(m.samples.map((s) => s.delayP99)),
+      p99VsAlone: m.key === 'alone' ? undefined : figure(m.samples.map((s, i) => s.p99 / (alone[i]?.p99 ?? Number.NaN))),
+      heavyVsMain: m.heavy ? figure(heavy.map((v, i) => v / (onMain[i]?.heavyPerSecond ?? Number.NaN))) : undefined,
+    };
+  });
+  return { lightRequests: count, lightLanes, lightDeadlineMs: targets.lightDeadlineMs, heavyLanes, heavyBytes, rows };
+}
