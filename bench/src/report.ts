@@ -81,6 +81,19 @@ export function printResults(r: Results): void {
         ]),
       ],
     );
+    const timed = m.rows.filter((row) => row.timings.length > 0);
+    const parts = timed[0]?.timings.map((t) => t.part) ?? [];
+    if (timed.length > 0)
+      printTable(`Mixed: where threadfetch's light requests spent their time (res.timings of those answered in time; p50 / p99 ms, median of rounds)`, [
+        ['', ...parts],
+        ...timed.map((row) => [
+          row.name,
+          ...parts.map((part) => {
+            const t = row.timings.find((x) => x.part === part);
+            return t ? `${t.p50.median.toFixed(1)} / ${t.p99.median.toFixed(1)}` : '';
+          }),
+        ]),
+      ]);
   }
   if (r.queue) {
     const q = r.queue;

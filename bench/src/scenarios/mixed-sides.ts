@@ -4,14 +4,20 @@
  * main thread (undici `request`, `JSON.parse` and the reduction there). A light request that misses
  * its deadline counts as a timeout; any other failure stops the run.
  */
-import { FuturesSession, type SessionOptions, TimeoutError } from '@threadfetch/core';
+import { FuturesSession, type SessionOptions, TimeoutError, type Timings } from '@threadfetch/core';
 import { Agent, request } from 'undici';
 import { type Summary, summarize } from '../records.js';
 
+/** How a light request ended: in time (with threadfetch's `res.timings`), or at its deadline. */
+export interface LightOutcome {
+  readonly inTime: boolean;
+  readonly timings?: Timings;
+}
+
 /** One side of the comparison. */
 export interface Side {
-  /** Light request `i`: true when it answered in time, false when it hit its deadline. */
-  light(i: number): Promise<boolean>;
+  /** Light request `i`. */
+  light(i: number): Promise<LightOutcome>;
   /** One reduction of the heavy document. */
   heavy(): Promise<Summary>;
   close(): Promise<void>;
@@ -43,9 +49,9 @@ export function sessionSide(t: Targets, options: SessionOptions): Side {
       try {
         const res = await session.get(lightUrl(t, i), { timeout: t.lightDeadlineMs });
         checkLight(i, res.json());
-        return true;
+        return { inTime: true, timings: res.timings };
       } catch (error) {
-        if (error instanceof TimeoutError) return false;
+        if (error instanceof TimeoutError) return { inTime: false };
         throw error;
       }
     },
@@ -65,9 +71,9 @@ export function mainThreadSide(t: Targets): Side {
       try {
         const res = await request(lightUrl(t, i), { dispatcher: agent, signal });
         checkLight(i, await res.body.json());
-        return true;
+        return { inTime: true };
       } catch (error) {
-        if (signal.aborted) return false;
+        if (signal.aborted) return { inTime: false };
         throw error;
       }
     },

@@ -28,6 +28,15 @@ export interface MixedRow {
   readonly p99VsAlone: Figure | undefined;
   /** Heavy reductions per second over the main thread's, per round. */
   readonly heavyVsMain: Figure | undefined;
+  /** threadfetch only: each `res.timings` part of the light requests answered in time, p50 and p99 per round, ms. */
+  readonly timings: readonly TimingsPart[];
+}
+
+/** One part of `res.timings` (queued, headers, ...) over a row's light requests. */
+export interface TimingsPart {
+  readonly part: string;
+  readonly p50: Figure;
+  readonly p99: Figure;
 }
 
 /** What {@link mixed} measured. */
@@ -46,6 +55,8 @@ interface Sample {
   readonly timeouts: number;
   readonly heavyPerSecond: number | undefined;
   readonly delayP99: number;
+  /** Per `res.timings` part: its values over the light requests answered in time. */
+  readonly timings: ReadonlyMap<string, readonly number[]>;
 }
 
 const lightLanes = 4;
@@ -85,6 +96,7 @@ async function measure(side: Side, count: number, heavy: ((s: Summary) => void) 
   histogram.enable();
   windowStart = performance.now();
   const latencies: number[] = [];
+  const timings = new Map<string, number[]>();
   let timeouts = 0;
   let next = 0;
   try {
@@ -92,8 +104,15 @@ async function measure(side: Side, count: number, heavy: ((s: Summary) => void) 
       inFlight(count, lightLanes, async () => {
         const i = next++;
         const started = performance.now();
-        if (!(await side.light(i))) timeouts += 1;
+        const outcome = await side.light(i);
         latencies.push(performance.now() - started);
+        if (!outcome.inTime) timeouts += 1;
+        for (const [part, ms] of Object.entries(outcome.timings ?? {})) {
+          if (part === 'total') continue;
+          const values = timings.get(part) ?? [];
+          values.push(ms);
+          timings.set(part, values);
+        }
       }),
       failed,
     ]);
@@ -110,6 +129,7 @@ async function measure(side: Side, count: number, heavy: ((s: Summary) => void) 
     timeouts,
     heavyPerSecond: heavy ? inWindow / seconds : undefined,
     delayP99: histogram.percentile(99) / 1e6,
+    timings,
   };
 }
 
@@ -171,6 +191,10 @@ export async function mixed(ctx: Context): Promise<MixedResult> {
       delayP99Ms: figure(m.samples.map((s) => s.delayP99)),
       p99VsAlone: m.key === 'alone' ? undefined : figure(m.samples.map((s, i) => s.p99 / (alone[i]?.p99 ?? Number.NaN))),
       heavyVsMain: m.heavy ? figure(heavy.map((v, i) => v / (onMain[i]?.heavyPerSecond ?? Number.NaN))) : undefined,
+      timings: [...(m.samples[0]?.timings.keys() ?? [])].map((part) => {
+        const values = m.samples.map((s) => s.timings.get(part) ?? []);
+        return { part, p50: figure(values.map((v) => percentile(v, 50))), p99: figure(values.map((v) => percentile(v, 99))) };
+      }),
     };
   });
   return { lightRequests: count, lightLanes, lightDeadlineMs: targets.lightDeadlineMs, heavyLanes, heavyBytes, rows };
