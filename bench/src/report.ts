@@ -57,7 +57,7 @@ export function printResults(r: Results): void {
     const m = r.mixed;
     const timeouts = (f: Figure) => `${f.median.toFixed(0)} (${f.min.toFixed(0)}-${f.max.toFixed(0)}) = ${((f.median / m.lightRequests) * 100).toFixed(1)}%`;
     printTable(
-      `Mixed: ${m.lightRequests} light requests (5-25 ms, ${m.lightDeadlineMs} ms deadline), ${m.lightLanes} at a time, beside ${m.heavyLanes} reductions of a ${(m.heavyBytes / 1e6).toFixed(0)} MB JSON in flight (median of rounds, spread; ratios per round)`,
+      `Mixed: ${m.lightRequests} light requests (5-25 ms, ${m.lightDeadlineMs} ms deadline), ${m.lightLanes} at a time, beside ${m.heavyLanes} reductions of a ${(m.heavyBytes / 1e6).toFixed(0)} MB JSON in flight, for at least ${m.minWindowMs / 1000} s (median of rounds, spread; ratios per round)`,
       [
         [
           '',

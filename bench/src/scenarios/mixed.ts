@@ -21,7 +21,7 @@ export interface MixedRow {
   readonly lightP99Ms: Figure;
   /** Light requests that hit their deadline, per round. */
   readonly timeouts: Figure;
-  /** Heavy reductions per second while the light requests ran; absent for light requests alone. */
+  /** Heavy reductions per second over the window (the light requests, at least `minWindowMs`); absent for light requests alone. */
   readonly heavyPerSecond: Figure | undefined;
   readonly delayP99Ms: Figure;
   /** Light p99 over the alone row's, per round. */
@@ -46,6 +46,8 @@ export interface MixedResult {
   readonly lightDeadlineMs: number;
   readonly heavyLanes: number;
   readonly heavyBytes: number;
+  /** The shortest window over which heavy reductions per second are taken, ms. */
+  readonly minWindowMs: number;
   readonly rows: MixedRow[];
 }
 
@@ -64,11 +66,13 @@ const heavyLanes = 4;
 const heavyBytes = 5_000_000;
 
 /**
- * Runs light requests 0 to `count - 1`, `lightLanes` at a time; with `heavy`, `heavyLanes` reductions
- * run beside them from before the first light request (once each lane has finished one) to the last.
- * Every light request's latency counts, a timed-out one at the moment it failed.
+ * Runs light requests 0 to `count - 1`, `lightLanes` at a time; every one's latency counts, a
+ * timed-out one at the moment it failed. With `heavy`, `heavyLanes` reductions run beside them from
+ * before the first light request (once each lane has finished one), and the mix goes on, further light
+ * requests not counted, for at least `minWindowMs`: the reductions per second and the event-loop delay
+ * are taken over that whole window, which a few reductions alone would make too coarse.
  */
-async function measure(side: Side, count: number, heavy: ((s: Summary) => void) | undefined): Promise<Sample> {
+async function measure(side: Side, count: number, heavy: ((s: Summary) => void) | undefined, minWindowMs: number): Promise<Sample> {
   let stopped = false;
   let done = 0;
   let windowStart = Number.POSITIVE_INFINITY;
@@ -99,23 +103,25 @@ async function measure(side: Side, count: number, heavy: ((s: Summary) => void) 
   const timings = new Map<string, number[]>();
   let timeouts = 0;
   let next = 0;
+  const windowEnd = windowStart + (heavy ? minWindowMs : 0);
+  const lane = async () => {
+    while (next < count || performance.now() < windowEnd) {
+      const i = next++;
+      const started = performance.now();
+      const outcome = await side.light(i);
+      if (i >= count) continue;
+      latencies.push(performance.now() - started);
+      if (!outcome.inTime) timeouts += 1;
+      for (const [part, ms] of Object.entries(outcome.timings ?? {})) {
+        if (part === 'total') continue;
+        const values = timings.get(part) ?? [];
+        values.push(ms);
+        timings.set(part, values);
+      }
+    }
+  };
   try {
-    await Promise.race([
-      inFlight(count, lightLanes, async () => {
-        const i = next++;
-        const started = performance.now();
-        const outcome = await side.light(i);
-        latencies.push(performance.now() - started);
-        if (!outcome.inTime) timeouts += 1;
-        for (const [part, ms] of Object.entries(outcome.timings ?? {})) {
-          if (part === 'total') continue;
-          const values = timings.get(part) ?? [];
-          values.push(ms);
-          timings.set(part, values);
-        }
-      }),
-      failed,
-    ]);
+    await Promise.race([Promise.all(Array.from({ length: lightLanes }, lane)), failed]);
   } finally {
     stopped = true;
   }
@@ -141,9 +147,13 @@ interface Measurement {
   readonly samples: Sample[];
 }
 
-/** Each round measures every row once, in rotated order; 200 light requests per measurement (100 with `--quick`). */
+/**
+ * Each round measures every row once, in rotated order; 200 light requests per measurement (100 with
+ * `--quick`), beside the heavy work for at least 4 s (2 s).
+ */
 export async function mixed(ctx: Context): Promise<MixedResult> {
   const count = ctx.quick ? 100 : 200;
+  const minWindowMs = ctx.quick ? 2_000 : 4_000;
   const targets: Targets = {
     base: ctx.server.url,
     heavyUrl: `${ctx.server.url}/bytes?size=${heavyBytes}`,
@@ -158,7 +168,7 @@ export async function mixed(ctx: Context): Promise<MixedResult> {
   const main = mainThreadSide(targets);
   const measurements: Measurement[] = [
     { name: 'threadfetch, light requests alone', key: 'alone', side: session, heavy: false, samples: [] },
-    { name: 'threadfetch, beside the heavy work (one session)', key: 'beside', side: session, heavy: true, samples: [] },
+    { name: 'threadfetch, beside the heavy work (one session, defaults)', key: 'beside', side: session, heavy: true, samples: [] },
     { name: 'everything on the main thread (undici, parse there)', key: 'main', side: main, heavy: true, samples: [] },
   ];
   try {
@@ -171,7 +181,7 @@ export async function mixed(ctx: Context): Promise<MixedResult> {
     for (let round = 0; round < rounds(ctx); round++) {
       for (const m of rotate(measurements, round)) {
         ctx.step(`mixed: round ${round + 1}/${rounds(ctx)}, ${m.name}`);
-        m.samples.push(await measure(m.side, count, m.heavy ? check : undefined));
+        m.samples.push(await measure(m.side, count, m.heavy ? check : undefined, minWindowMs));
       }
     }
   } finally {
@@ -197,5 +207,5 @@ export async function mixed(ctx: Context): Promise<MixedResult> {
       }),
     };
   });
-  return { lightRequests: count, lightLanes, lightDeadlineMs: targets.lightDeadlineMs, heavyLanes, heavyBytes, rows };
+  return { lightRequests: count, lightLanes, lightDeadlineMs: targets.lightDeadlineMs, heavyLanes, heavyBytes, minWindowMs, rows };
 }
