@@ -3,7 +3,9 @@
  * is called with a 300 ms deadline, 4 at a time: alone through threadfetch; through the same session
  * while it keeps 4 reductions of a ~5 MB records document going in `summarize` callbacks; and the same
  * mix entirely on the main thread. For each: the light requests' p50/p99 latency and timeouts, heavy
- * reductions per second, and the main thread's event-loop delay p99.
+ * reductions per second, and the main thread's event-loop delay p99. An extra row runs the same mix
+ * through a session with `ioWorkers: 0` (every worker reads responses and runs callbacks), to show
+ * what the io worker buys.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,7 +18,7 @@ import { mainThreadSide, type Side, sessionSide, type Targets } from './mixed-si
 /** One row of the mixed scenario's table. */
 export interface MixedRow {
   readonly name: string;
-  readonly key: 'alone' | 'beside' | 'main';
+  readonly key: 'alone' | 'beside' | 'beside-no-io' | 'main';
   readonly lightP50Ms: Figure;
   readonly lightP99Ms: Figure;
   /** Light requests that hit their deadline, per round. */
@@ -165,14 +167,16 @@ export async function mixed(ctx: Context): Promise<MixedResult> {
     if (JSON.stringify(s) !== expected) throw new Error(`a heavy reduction gave ${JSON.stringify(s)}, not ${expected}`);
   };
   const session = sessionSide(targets, tfOptions(ctx));
+  const noIo = sessionSide(targets, { ...tfOptions(ctx), ioWorkers: 0 });
   const main = mainThreadSide(targets);
   const measurements: Measurement[] = [
     { name: 'threadfetch, light requests alone', key: 'alone', side: session, heavy: false, samples: [] },
     { name: 'threadfetch, beside the heavy work (one session, defaults)', key: 'beside', side: session, heavy: true, samples: [] },
+    { name: 'threadfetch, beside the heavy work, ioWorkers: 0', key: 'beside-no-io', side: noIo, heavy: true, samples: [] },
     { name: 'everything on the main thread (undici, parse there)', key: 'main', side: main, heavy: true, samples: [] },
   ];
   try {
-    for (const side of [session, main]) {
+    for (const side of [session, noIo, main]) {
       ctx.step('mixed: warming up');
       await inFlight(heavyLanes, heavyLanes, async () => check(await side.heavy()));
       let i = 0;
@@ -185,7 +189,7 @@ export async function mixed(ctx: Context): Promise<MixedResult> {
       }
     }
   } finally {
-    await Promise.all([session.close(), main.close()]);
+    await Promise.all([session.close(), noIo.close(), main.close()]);
   }
   const alone = measurements.find((m) => m.key === 'alone')?.samples ?? [];
   const onMain = measurements.find((m) => m.key === 'main')?.samples ?? [];
