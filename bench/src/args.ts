@@ -16,7 +16,7 @@ const allScenarioNames: readonly ScenarioName[] = [...scenarioNames, ...optional
 /** The usage text of `--help`. */
 export const usage = `Usage: pnpm bench -- [options]   (or: node bench/dist/run.js [options])
 
-  --quick                 fewer rounds and requests: under two minutes on 2 cores
+  --quick                 fewer rounds and requests: about 2-3 minutes on 2 cores
   --only LIST             scenarios, comma-separated: ${allScenarioNames.join(', ')} (queue is opt-in)
   --queue                 add the queue scenario (QueueExecutor, 1/2/4 worker processes, a private redis-server)
   --clients LIST          clients of the comparisons, comma-separated: ${clientKeys.join(', ')} (default: all; ratios need undici)

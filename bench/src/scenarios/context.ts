@@ -5,7 +5,7 @@ import type { BenchServer } from '../support/server-process.js';
 /** The run's settings and services, passed to every scenario. */
 export interface Context {
   readonly server: BenchServer;
-  /** `--quick`: fewer rounds and requests, the whole run in under two minutes. */
+  /** `--quick`: fewer rounds and requests, the whole run in about 2-3 minutes on 2 cores. */
   readonly quick: boolean;
   /** Threads the threadfetch clients use unless a scenario sweeps them. */
   readonly workers: number;
